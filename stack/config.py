@@ -1,0 +1,536 @@
+"""Typed, frozen configuration of the migration, loaded from an optional JSON file and the environment.
+
+Every rule is checked before a construct is built, and every broken rule is reported at once, naming
+the field and the rule, so an operator fixes a config in one pass and never gets a half-written synth.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import json
+import os
+import re
+import typing
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from stack import naming
+
+ENV_PREFIX = "MIGRATION_"
+CONFIG_FILE_ENV = "MIGRATION_CONFIG_FILE"
+
+# vCPU and GiB of memory per DMS class (AWS DMS user guide, "Choosing the right replication instance").
+DMS_CLASSES: dict[str, tuple[int, int]] = {
+    "dms.t3.medium": (2, 4),
+    "dms.t3.large": (2, 8),
+    "dms.c5.large": (2, 4),
+    "dms.c5.xlarge": (4, 8),
+    "dms.c5.2xlarge": (8, 16),
+    "dms.r5.large": (2, 16),
+    "dms.r5.xlarge": (4, 32),
+    "dms.r6i.large": (2, 16),
+    "dms.c6i.large": (2, 4),
+}
+DMS_MIN_VCPU = 2
+DMS_MIN_GIB = 8
+
+AURORA_CLASS = re.compile(r"^db\.(r5|r6g|r6i|r7g|r7i|r8g|x2g|t3|t4g)\.(medium|large|[0-9]*xlarge)$")
+AURORA_ENGINE_VERSION = re.compile(r"^(1[1-9])\.[0-9]+$")
+SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$")
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9-]{36}$")
+REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
+VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+ROUTE_TABLE_ID = re.compile(r"^rtb-[0-9a-f]{8,17}$")
+TGW_ID = re.compile(r"^tgw-[0-9a-f]{8,17}$")
+DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")
+DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+PG_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+BACKUP_SCHEDULE = re.compile(r"^cron\(.+\)$|^rate\(.+\)$")
+S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+SSL_MODES = ("require", "verify-ca", "verify-full")
+
+
+class ConfigError(Exception):
+    """One or more configuration rules are broken; `problems` names each field and rule."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Where the migration runs and what it must reach."""
+
+    migration_vpc_cidr: str = "10.20.0.0/16"
+    production_vpc_id: str = ""
+    production_vpc_cidr: str = "10.30.0.0/16"
+    production_route_table_ids: tuple[str, ...] = ()
+    onprem_cidr: str = "172.16.0.0/16"
+    onprem_transit_gateway_id: str = ""
+    availability_zones: tuple[str, ...] = ()
+    flow_log_retention_days: int = 365
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """The Aurora PostgreSQL target."""
+
+    engine_version: str = "16.6"
+    instance_class: str = "db.r6g.large"
+    database_name: str = "payments"
+    master_username: str = "migration_admin"
+    port: int = 5432
+    backup_retention_days: int = 7
+    backtrack_window_seconds: int = 0
+    log_retention_days: int = 365
+
+
+@dataclass(frozen=True)
+class MigrationConfig:
+    """The on-prem source and the DMS replication that copies it."""
+
+    onprem_host: str = "pgprimary.corp.example.com"
+    onprem_port: int = 5432
+    onprem_database: str = "payments"
+    source_secret_arn: str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:migration/onprem-source-AbCdEf"
+    source_secret_kms_key_arn: str = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    target_secret_arn: str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:migration/aurora-target-GhIjKl"
+    target_secret_kms_key_arn: str = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    source_ssl_mode: str = "require"
+    target_ssl_mode: str = "require"
+    dms_instance_class: str = "dms.r6i.large"
+    dms_allocated_storage_gib: int = 100
+    dms_multi_az: bool = True
+    create_dms_account_roles: bool = False
+    schema: str = "public"
+    table_mappings_file: str = ""
+
+
+@dataclass(frozen=True)
+class DnsConfig:
+    """The weighted name the applications connect to."""
+
+    zone_name: str = "payments-db.internal"
+    record_name: str = "db"
+    ttl_seconds: int = 60
+    private_zone: bool = True
+
+
+@dataclass(frozen=True)
+class CutoverConfig:
+    """How the controller shifts traffic."""
+
+    canary_steps: tuple[int, ...] = (10, 50, 100)
+    bake_minutes: int = 15
+    healthy_minutes: int = 5
+    rollback_on_alarm: bool = True
+
+
+@dataclass(frozen=True)
+class MonitoringConfig:
+    """What counts as replication falling behind."""
+
+    lag_threshold_seconds: int = 60
+    alarm_evaluation_minutes: int = 3
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    """The scheduled AWS Backup plan of the Aurora cluster."""
+
+    schedule: str = "cron(0 5 * * ? *)"
+    retention_days: int = 35
+
+
+@dataclass(frozen=True)
+class StateConfig:
+    """Optional S3 remote state; local state when `bucket` is empty."""
+
+    bucket: str = ""
+    key: str = ""
+    region: str = ""
+    kms_key_arn: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole migration; sections in the project's concern order."""
+
+    environment_suffix: str = "sbx01"
+    region: str = "us-east-1"
+    owner: str = "platform-engineering"
+    cost_center: str = "cc-payments"
+    project: str = "pg-aurora-migration"
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    migration: MigrationConfig = field(default_factory=MigrationConfig)
+    dns: DnsConfig = field(default_factory=DnsConfig)
+    cutover: CutoverConfig = field(default_factory=CutoverConfig)
+    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
+    state: StateConfig = field(default_factory=StateConfig)
+
+    @property
+    def stack_name(self) -> str:
+        return f"migration-{self.environment_suffix}"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {
+            "Project": self.project,
+            "EnvironmentSuffix": self.environment_suffix,
+            "Owner": self.owner,
+            "CostCenter": self.cost_center,
+            "ManagedBy": "cdktf",
+        }
+
+
+REQUIRED_TAG_KEYS = ("Project", "EnvironmentSuffix", "Owner", "CostCenter", "ManagedBy")
+SECTIONS: dict[str, type] = {
+    "network": NetworkConfig,
+    "database": DatabaseConfig,
+    "migration": MigrationConfig,
+    "dns": DnsConfig,
+    "cutover": CutoverConfig,
+    "monitoring": MonitoringConfig,
+    "backup": BackupConfig,
+    "state": StateConfig,
+}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Loading
+
+
+def _field_type(cls: type, name: str) -> typing.Any:
+    return typing.get_type_hints(cls)[name]
+
+
+def _coerce(path: str, raw: object, kind: typing.Any, problems: list[str]) -> object:
+    """Turn a JSON value or an environment string into the field's type, or record why not."""
+    from_env = isinstance(raw, str)
+    try:
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            if from_env and raw.lower() in ("true", "1", "yes"):
+                return True
+            if from_env and raw.lower() in ("false", "0", "no"):
+                return False
+            raise ValueError
+        if kind is int:
+            if isinstance(raw, bool):
+                raise ValueError
+            if isinstance(raw, int):
+                return raw
+            if from_env and re.fullmatch(r"-?[0-9]+", raw.strip()):
+                return int(raw)
+            raise ValueError
+        if kind is str:
+            if not isinstance(raw, str):
+                raise ValueError
+            return raw
+        if typing.get_origin(kind) is tuple:
+            item = typing.get_args(kind)[0]
+            if from_env:
+                items: list[object] = [s.strip() for s in raw.split(",") if s.strip()]
+            elif isinstance(raw, list):
+                items = list(raw)
+            else:
+                raise ValueError
+            return tuple(_coerce(path, i, item, problems) for i in items)
+    except ValueError:
+        pass
+    problems.append(f"{path}: expected {_type_word(kind)}, got {raw!r}")
+    return None
+
+
+def _type_word(kind: typing.Any) -> str:
+    if typing.get_origin(kind) is tuple:
+        return f"a list of {_type_word(typing.get_args(kind)[0])} (comma-separated in the environment)"
+    return {bool: "true or false", int: "a whole number", str: "a string"}.get(kind, str(kind))
+
+
+def _env_name(section: str | None, name: str) -> str:
+    if section is None and name == "environment_suffix":
+        return "ENVIRONMENT_SUFFIX"
+    return ENV_PREFIX + (f"{section}_{name}" if section else name).upper()
+
+
+def env_names() -> dict[str, str]:
+    """Every config path (`section.field`) with the environment variable that sets it."""
+    out = {}
+    for f in fields(Config):
+        if f.name in SECTIONS:
+            for sf in fields(SECTIONS[f.name]):
+                out[f"{f.name}.{sf.name}"] = _env_name(f.name, sf.name)
+        else:
+            out[f.name] = _env_name(None, f.name)
+    return out
+
+
+def _build(cls: type, section: str | None, given: dict, env: dict[str, str], problems: list[str]) -> object:
+    known = {f.name for f in fields(cls)}
+    for unknown in sorted(set(given) - known):
+        where = f"{section}.{unknown}" if section else unknown
+        problems.append(f"{where}: unknown setting (known: {', '.join(sorted(known))})")
+    values = {}
+    for f in fields(cls):
+        path = f"{section}.{f.name}" if section else f.name
+        if section is None and f.name in SECTIONS:
+            sub = given.get(f.name, {})
+            if not isinstance(sub, dict):
+                problems.append(f"{path}: expected an object")
+                sub = {}
+            values[f.name] = _build(SECTIONS[f.name], f.name, sub, env, problems)
+            continue
+        env_key = _env_name(section, f.name)
+        if env_key in env:
+            raw: object = env[env_key]
+        elif f.name in given:
+            raw = given[f.name]
+        else:
+            continue
+        value = _coerce(path, raw, _field_type(cls, f.name), problems)
+        if value is not None:
+            values[f.name] = value
+    return cls(**values)
+
+
+def load(env: typing.Mapping[str, str] | None = None, config_file: str | None = None) -> Config:
+    """Read the config file (if any) and the environment, validate, and return the config or raise."""
+    env = dict(os.environ if env is None else env)
+    problems: list[str] = []
+    given: dict = {}
+    path = config_file or env.get(CONFIG_FILE_ENV, "")
+    if path:
+        try:
+            given = json.loads(Path(path).read_text())
+        except FileNotFoundError:
+            raise ConfigError([f"{CONFIG_FILE_ENV}: file {path!r} does not exist"]) from None
+        except json.JSONDecodeError as exc:
+            raise ConfigError([f"{CONFIG_FILE_ENV}: {path!r} is not valid JSON ({exc})"]) from None
+        if not isinstance(given, dict):
+            raise ConfigError([f"{CONFIG_FILE_ENV}: {path!r} must hold a JSON object"])
+    config = _build(Config, None, given, env, problems)
+    if problems:
+        raise ConfigError(problems)
+    validate(config)
+    return config  # type: ignore[return-value]
+
+
+def to_dict(config: Config) -> dict:
+    """The config as the JSON a config file holds (tuples become lists)."""
+    return json.loads(json.dumps(dataclasses.asdict(config)))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Validation: one function per rule family; each appends "field: rule" messages.
+
+
+def validate(config: Config) -> None:
+    problems: list[str] = []
+    for check in (_check_identity, _check_network, _check_database, _check_migration, _check_dns,
+                  _check_cutover, _check_monitoring, _check_backup, _check_state):
+        check(config, problems)
+    if problems:
+        raise ConfigError(problems)
+
+
+def _check_identity(c: Config, problems: list[str]) -> None:
+    problems.extend(f"environment_suffix: {p}" for p in naming.suffix_problems(c.environment_suffix))
+    if not REGION.match(c.region):
+        problems.append(f"region: {c.region!r} is not an AWS region code such as us-east-1")
+    for name in ("owner", "cost_center", "project"):
+        value = getattr(c, name)
+        if not re.fullmatch(r"[A-Za-z0-9 _.:/=+@-]{1,256}", value):
+            problems.append(f"{name}: must be 1-256 characters allowed in AWS tag values, got {value!r}")
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", c.project):
+        problems.append(f"project: must be lowercase letters, digits and hyphens, 1-31 characters, got {c.project!r}")
+
+
+def _network(path: str, value: str, problems: list[str]) -> ipaddress.IPv4Network | None:
+    try:
+        net = ipaddress.IPv4Network(value, strict=True)
+    except ValueError as exc:
+        problems.append(f"{path}: {value!r} is not an IPv4 CIDR block with its host bits zero ({exc})")
+        return None
+    return net
+
+
+def _check_network(c: Config, problems: list[str]) -> None:
+    n = c.network
+    nets = {
+        "network.migration_vpc_cidr": _network("network.migration_vpc_cidr", n.migration_vpc_cidr, problems),
+        "network.production_vpc_cidr": _network("network.production_vpc_cidr", n.production_vpc_cidr, problems),
+        "network.onprem_cidr": _network("network.onprem_cidr", n.onprem_cidr, problems),
+    }
+    mig = nets["network.migration_vpc_cidr"]
+    if mig is not None and not 16 <= mig.prefixlen <= 24:
+        problems.append("network.migration_vpc_cidr: prefix must be /16 to /24 (AWS VPC limits, and 3 subnets fit)")
+    prod = nets["network.production_vpc_cidr"]
+    if prod is not None and not n.production_vpc_id and not 16 <= prod.prefixlen <= 28:
+        problems.append("network.production_vpc_cidr: prefix must be /16 to /28 for a VPC created here")
+    items = [(k, v) for k, v in nets.items() if v is not None]
+    for i, (ka, a) in enumerate(items):
+        for kb, b in items[i + 1:]:
+            if a.overlaps(b):
+                problems.append(f"{ka} and {kb}: CIDR blocks {a} and {b} overlap; peering and routing need disjoint ranges")
+    if n.production_vpc_id and not VPC_ID.match(n.production_vpc_id):
+        problems.append(f"network.production_vpc_id: {n.production_vpc_id!r} is not a VPC id such as vpc-0a1b2c3d")
+    if n.production_route_table_ids and not n.production_vpc_id:
+        problems.append("network.production_route_table_ids: only meaningful with an existing network.production_vpc_id")
+    for rt in n.production_route_table_ids:
+        if not ROUTE_TABLE_ID.match(rt):
+            problems.append(f"network.production_route_table_ids: {rt!r} is not a route table id such as rtb-0a1b2c3d")
+    if n.production_vpc_id and not n.production_route_table_ids:
+        problems.append("network.production_route_table_ids: required with an existing production VPC, "
+                        "so the production side gets a route back to the migration VPC")
+    if n.onprem_transit_gateway_id and not TGW_ID.match(n.onprem_transit_gateway_id):
+        problems.append(f"network.onprem_transit_gateway_id: {n.onprem_transit_gateway_id!r} is not a transit gateway id")
+    if n.availability_zones:
+        if len(n.availability_zones) != 3 or len(set(n.availability_zones)) != 3:
+            problems.append("network.availability_zones: give exactly 3 distinct zones (writer + 2 readers), or none")
+        for az in n.availability_zones:
+            if not az.startswith(c.region) or not re.fullmatch(r"[a-z0-9-]+[a-z]", az):
+                problems.append(f"network.availability_zones: {az!r} is not a zone of region {c.region}")
+    _check_retention("network.flow_log_retention_days", n.flow_log_retention_days, problems)
+
+
+# CloudWatch Logs accepts only these retention values (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                      2922, 3288, 3653)
+
+
+def _check_retention(path: str, value: int, problems: list[str]) -> None:
+    if value not in LOG_RETENTION_DAYS:
+        problems.append(f"{path}: CloudWatch Logs accepts only {', '.join(map(str, LOG_RETENTION_DAYS))} days, got {value}")
+
+
+def _check_port(path: str, value: int, problems: list[str]) -> None:
+    if not 1150 <= value <= 65535:
+        problems.append(f"{path}: must be a port from 1150 to 65535 (the range RDS and DMS accept), got {value}")
+
+
+def _check_database(c: Config, problems: list[str]) -> None:
+    d = c.database
+    if d.backtrack_window_seconds:
+        problems.append(
+            "database.backtrack_window_seconds: must be 0: Aurora backtrack exists only for Aurora MySQL, and "
+            "AWS rejects it for aurora-postgresql at apply time. Rollback here is the weights back to on-prem, the "
+            "reverse CDC task (no lost write) and a point-in-time restore to the recorded pre-cutover checkpoint")
+    if not AURORA_ENGINE_VERSION.match(d.engine_version):
+        problems.append(f"database.engine_version: {d.engine_version!r} is not an Aurora PostgreSQL version such as 16.6")
+    if not AURORA_CLASS.match(d.instance_class):
+        problems.append(f"database.instance_class: {d.instance_class!r} is not a provisioned Aurora class such as db.r6g.large")
+    for name in ("database_name", "master_username"):
+        value = getattr(d, name)
+        if not PG_IDENTIFIER.match(value) or value in ("postgres", "rdsadmin", "admin"):
+            problems.append(f"database.{name}: must be a lowercase PostgreSQL identifier (letter or _, then letters, "
+                            f"digits, _; at most 63) and not a reserved name, got {value!r}")
+    _check_port("database.port", d.port, problems)
+    if not 7 <= d.backup_retention_days <= 35:
+        problems.append("database.backup_retention_days: must be 7 to 35 (7 days of point-in-time recovery at least), "
+                        f"got {d.backup_retention_days}")
+    _check_retention("database.log_retention_days", d.log_retention_days, problems)
+
+
+def _check_migration(c: Config, problems: list[str]) -> None:
+    m = c.migration
+    if not DNS_NAME.match(m.onprem_host):
+        problems.append(f"migration.onprem_host: {m.onprem_host!r} must be a lowercase DNS name (not an IP address): "
+                        "the weighted records of one name share one type, and Aurora's endpoint is a CNAME")
+    _check_port("migration.onprem_port", m.onprem_port, problems)
+    if not PG_IDENTIFIER.match(m.onprem_database):
+        problems.append(f"migration.onprem_database: {m.onprem_database!r} is not a PostgreSQL database name")
+    for name in ("source_secret_arn", "target_secret_arn"):
+        if not SECRET_ARN.match(getattr(m, name)):
+            problems.append(f"migration.{name}: must be the ARN of an existing Secrets Manager secret "
+                            "(arn:aws:secretsmanager:<region>:<account>:secret:<name>); the stack never creates one")
+    for name in ("source_secret_kms_key_arn", "target_secret_kms_key_arn"):
+        if not KMS_KEY_ARN.match(getattr(m, name)):
+            problems.append(f"migration.{name}: must be the ARN of the customer-managed KMS key that encrypts the secret")
+    if m.source_secret_arn == m.target_secret_arn and SECRET_ARN.match(m.source_secret_arn):
+        problems.append("migration.target_secret_arn: must differ from source_secret_arn (each holds its own host)")
+    for name in ("source_ssl_mode", "target_ssl_mode"):
+        if getattr(m, name) not in SSL_MODES:
+            problems.append(f"migration.{name}: must be one of {', '.join(SSL_MODES)} (TLS in transit; never none), "
+                            f"got {getattr(m, name)!r}")
+        elif getattr(m, name) != "require":
+            problems.append(f"migration.{name}: {getattr(m, name)} needs a CA certificate this stack does not manage; "
+                            "use require")
+    spec = DMS_CLASSES.get(m.dms_instance_class)
+    if spec is None:
+        problems.append(f"migration.dms_instance_class: unknown class {m.dms_instance_class!r} (known: {', '.join(DMS_CLASSES)})")
+    elif spec[0] < DMS_MIN_VCPU or spec[1] < DMS_MIN_GIB:
+        problems.append(f"migration.dms_instance_class: {m.dms_instance_class} has {spec[0]} vCPU / {spec[1]} GiB; "
+                        f"full load plus CDC needs at least {DMS_MIN_VCPU} vCPU and {DMS_MIN_GIB} GiB")
+    if not 50 <= m.dms_allocated_storage_gib <= 6144:
+        problems.append(f"migration.dms_allocated_storage_gib: must be 50 to 6144, got {m.dms_allocated_storage_gib}")
+    if not PG_IDENTIFIER.match(m.schema):
+        problems.append(f"migration.schema: {m.schema!r} is not a PostgreSQL schema name")
+    if m.table_mappings_file:
+        try:
+            mappings = json.loads(Path(m.table_mappings_file).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            problems.append(f"migration.table_mappings_file: cannot read JSON from {m.table_mappings_file!r} ({exc})")
+        else:
+            if not isinstance(mappings, dict) or not isinstance(mappings.get("rules"), list) or not mappings["rules"]:
+                problems.append("migration.table_mappings_file: must hold a DMS table mapping object "
+                                "with a non-empty \"rules\" list")
+
+
+def _check_dns(c: Config, problems: list[str]) -> None:
+    d = c.dns
+    if not DNS_NAME.match(d.zone_name):
+        problems.append(f"dns.zone_name: {d.zone_name!r} is not a lowercase DNS name with at least two labels")
+    if not DNS_LABEL.match(d.record_name):
+        problems.append(f"dns.record_name: {d.record_name!r} must be one lowercase DNS label")
+    if not 10 <= d.ttl_seconds <= 300:
+        problems.append("dns.ttl_seconds: must be 10 to 300 (short, so a weight change takes effect within minutes), "
+                        f"got {d.ttl_seconds}")
+
+
+def _check_cutover(c: Config, problems: list[str]) -> None:
+    s = c.cutover.canary_steps
+    if not s or s[-1] != 100 or any(not 0 < x <= 100 for x in s) or list(s) != sorted(set(s)):
+        problems.append("cutover.canary_steps: must rise strictly from above 0 and end at 100 (percent on Aurora), "
+                        f"got {list(s)}")
+    if not 1 <= c.cutover.bake_minutes <= 1440:
+        problems.append(f"cutover.bake_minutes: must be 1 to 1440, got {c.cutover.bake_minutes}")
+    if not 1 <= c.cutover.healthy_minutes <= 60:
+        problems.append(f"cutover.healthy_minutes: must be 1 to 60, got {c.cutover.healthy_minutes}")
+
+
+def _check_monitoring(c: Config, problems: list[str]) -> None:
+    if not 1 <= c.monitoring.lag_threshold_seconds <= 60:
+        problems.append("monitoring.lag_threshold_seconds: must be 1 to 60 (the migration's lag budget), "
+                        f"got {c.monitoring.lag_threshold_seconds}")
+    if not 1 <= c.monitoring.alarm_evaluation_minutes <= 15:
+        problems.append(f"monitoring.alarm_evaluation_minutes: must be 1 to 15, got {c.monitoring.alarm_evaluation_minutes}")
+
+
+def _check_backup(c: Config, problems: list[str]) -> None:
+    if not BACKUP_SCHEDULE.match(c.backup.schedule):
+        problems.append(f"backup.schedule: {c.backup.schedule!r} must be a cron(...) or rate(...) expression")
+    if not 7 <= c.backup.retention_days <= 36500:
+        problems.append(f"backup.retention_days: must be 7 to 36500, got {c.backup.retention_days}")
+
+
+def _check_state(c: Config, problems: list[str]) -> None:
+    s = c.state
+    if not s.bucket:
+        for name in ("key", "region", "kms_key_arn"):
+            if getattr(s, name):
+                problems.append(f"state.{name}: only meaningful with state.bucket")
+        return
+    if not S3_BUCKET.match(s.bucket):
+        problems.append(f"state.bucket: {s.bucket!r} is not an S3 bucket name")
+    if s.region and not REGION.match(s.region):
+        problems.append(f"state.region: {s.region!r} is not an AWS region code")
+    if s.kms_key_arn and not KMS_KEY_ARN.match(s.kms_key_arn):
+        problems.append("state.kms_key_arn: must be a KMS key ARN")
+    if s.key and (s.key.startswith("/") or not s.key.endswith(".tfstate")):
+        problems.append(f"state.key: {s.key!r} must be a relative object key ending in .tfstate")

@@ -1,0 +1,35 @@
+"""The weighted name the applications use: on-prem at 100 and Aurora at 0 until the cutover.
+
+After deploy the controller owns the weights; `ignore_changes` keeps a later `cdktf deploy` from
+silently putting traffic back where it was.
+"""
+
+from __future__ import annotations
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.route53_record import Route53Record
+from cdktf_cdktf_provider_aws.route53_zone import Route53Zone, Route53ZoneVpc
+from constructs import Construct
+
+from stack.config import DnsConfig
+
+ONPREM_ID = "onprem"
+AURORA_ID = "aurora"
+
+
+class Dns(Construct):
+    def __init__(self, scope: Construct, id_: str, *, settings: DnsConfig, vpc_ids: list[str], onprem_host: str,
+                 aurora_host: str):
+        super().__init__(scope, id_)
+        vpcs = [Route53ZoneVpc(vpc_id=v) for v in vpc_ids] if settings.private_zone else None
+        self.zone = Route53Zone(self, "zone", name=settings.zone_name, force_destroy=True, vpc=vpcs,
+                                comment="Weighted database name of the PostgreSQL to Aurora migration")
+        self.record_name = f"{settings.record_name}.{settings.zone_name}"
+        self.ttl = settings.ttl_seconds
+        owned_by_controller = TerraformResourceLifecycle(ignore_changes=["weighted_routing_policy"])
+        self.records = {
+            set_id: Route53Record(self, set_id, zone_id=self.zone.zone_id, name=self.record_name, type="CNAME",
+                                  ttl=settings.ttl_seconds, set_identifier=set_id, records=[target],
+                                  weighted_routing_policy={"weight": weight}, lifecycle=owned_by_controller)
+            for set_id, target, weight in ((ONPREM_ID, onprem_host, 100), (AURORA_ID, aurora_host, 0))
+        }

@@ -1,0 +1,86 @@
+"""The dashboard operators watch during the cutover, and the alarms that hold or roll it back.
+
+DMS task metrics are dimensioned by the task's resource id (the last segment of its ARN), not by
+replication_task_id; the stack sets that id, so it is known here at synth.
+"""
+
+from __future__ import annotations
+
+import json
+
+from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from constructs import Construct
+
+from stack import naming
+from stack.config import MonitoringConfig
+
+LATENCY_METRICS = {"alarm_latency_source": "CDCLatencySource", "alarm_latency_target": "CDCLatencyTarget"}
+
+
+def lag_alarm_names(suffix: str) -> list[str]:
+    return [naming.name(key, suffix) for key in LATENCY_METRICS]
+
+
+class Monitoring(Construct):
+    def __init__(self, scope: Construct, id_: str, *, suffix: str, settings: MonitoringConfig, region: str,
+                 dms_instance_id: str, forward_task_resource_id: str, reverse_task_resource_id: str,
+                 cluster_id: str, topic_arn: str):
+        super().__init__(scope, id_)
+        task = {"ReplicationInstanceIdentifier": dms_instance_id, "ReplicationTaskIdentifier": forward_task_resource_id}
+        actions = {"alarm_actions": [topic_arn], "ok_actions": [topic_arn]}
+        evaluation = settings.alarm_evaluation_minutes
+        self.alarms = [
+            CloudwatchMetricAlarm(
+                self, key.replace("_", "-"), alarm_name=naming.name(key, suffix), namespace="AWS/DMS",
+                metric_name=metric, dimensions=task, statistic="Maximum", period=60, evaluation_periods=evaluation,
+                datapoints_to_alarm=evaluation, threshold=settings.lag_threshold_seconds,
+                comparison_operator="GreaterThanThreshold", treat_missing_data="missing", unit="Seconds",
+                alarm_description=f"{metric} of the forward task above {settings.lag_threshold_seconds} s: "
+                                  "the cutover holds (or rolls back) while this alarms", **actions)
+            for key, metric in LATENCY_METRICS.items()
+        ]
+        self.alarms.append(CloudwatchMetricAlarm(
+            self, "replica-lag", alarm_name=naming.name("alarm_replica_lag", suffix), namespace="AWS/RDS",
+            metric_name="AuroraReplicaLagMaximum", dimensions={"DBClusterIdentifier": cluster_id},
+            statistic="Maximum", period=60, evaluation_periods=5, datapoints_to_alarm=5, threshold=1000,
+            comparison_operator="GreaterThanThreshold", treat_missing_data="missing",
+            alarm_description="Aurora readers more than 1 s behind the writer", **actions))
+        self.alarms.append(CloudwatchMetricAlarm(
+            self, "dms-cpu", alarm_name=naming.name("alarm_dms_cpu", suffix), namespace="AWS/DMS",
+            metric_name="CPUUtilization", dimensions={"ReplicationInstanceIdentifier": dms_instance_id},
+            statistic="Average", period=300, evaluation_periods=3, datapoints_to_alarm=3, threshold=85,
+            comparison_operator="GreaterThanThreshold", treat_missing_data="missing",
+            alarm_description="DMS replication instance CPU above 85% for 15 minutes", **actions))
+        self.alarm_names = [a.alarm_name for a in self.alarms]
+        self.dashboard = CloudwatchDashboard(
+            self, "dashboard", dashboard_name=naming.name("dashboard", suffix),
+            dashboard_body=json.dumps(self._body(settings, region, dms_instance_id, forward_task_resource_id,
+                                                 reverse_task_resource_id, cluster_id)))
+
+    @staticmethod
+    def _body(settings: MonitoringConfig, region: str, instance: str, forward: str, reverse: str,
+              cluster: str) -> dict:
+        def widget(title: str, metrics: list, x: int, y: int, annotate: bool = False) -> dict:
+            properties = {"title": title, "region": region, "metrics": metrics, "stat": "Maximum", "period": 60,
+                          "view": "timeSeries"}
+            if annotate:
+                properties["annotations"] = {"horizontal": [{"label": "lag budget",
+                                                             "value": settings.lag_threshold_seconds}]}
+            return {"type": "metric", "x": x, "y": y, "width": 12, "height": 6, "properties": properties}
+
+        latency = [["AWS/DMS", m, "ReplicationInstanceIdentifier", instance, "ReplicationTaskIdentifier", task,
+                    {"label": f"{label} {m}"}]
+                   for task, label in ((forward, "forward"), (reverse, "reverse"))
+                   for m in ("CDCLatencySource", "CDCLatencyTarget")]
+        connections = [["AWS/RDS", "DatabaseConnections", "DBClusterIdentifier", cluster, "Role", role,
+                        {"label": role.lower()}] for role in ("WRITER", "READER")]
+        return {"widgets": [
+            widget("CDC latency (s)", latency, 0, 0, annotate=True),
+            widget("Aurora connections by role", connections, 12, 0),
+            widget("Aurora replica lag (ms)", [["AWS/RDS", "AuroraReplicaLag", "DBClusterIdentifier", cluster,
+                                                "Role", "READER"]], 0, 6),
+            widget("DMS instance CPU (%) and freeable memory (bytes)", [
+                ["AWS/DMS", "CPUUtilization", "ReplicationInstanceIdentifier", instance],
+                ["AWS/DMS", "FreeableMemory", "ReplicationInstanceIdentifier", instance, {"yAxis": "right"}]], 12, 6),
+        ]}
