@@ -437,9 +437,17 @@ def _check_database(c: Config, problems: list[str]) -> None:
     _check_retention("database.log_retention_days", d.log_retention_days, problems)
 
 
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _check_migration(c: Config, problems: list[str]) -> None:
     m = c.migration
-    if not DNS_NAME.match(m.onprem_host):
+    if not DNS_NAME.match(m.onprem_host) or _is_ip(m.onprem_host):
         problems.append(f"migration.onprem_host: {m.onprem_host!r} must be a lowercase DNS name (not an IP address): "
                         "the weighted records of one name share one type, and Aurora's endpoint is a CNAME")
     _check_port("migration.onprem_port", m.onprem_port, problems)

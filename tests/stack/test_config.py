@@ -1,0 +1,116 @@
+"""Each configuration rule rejects what it should, names the field, and accepts the default."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stack import config as cfg
+from stack.config import Config, ConfigError, load
+
+
+def problems_for(env: dict[str, str]) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load(env)
+    return caught.value.problems
+
+
+def test_default_config_is_valid():
+    assert load({}) == Config()
+
+
+@pytest.mark.parametrize(("env", "field", "rule"), [
+    ({"ENVIRONMENT_SUFFIX": "Sbx01"}, "environment_suffix", "a-z, 0-9"),
+    ({"ENVIRONMENT_SUFFIX": "sbx_01"}, "environment_suffix", "a-z, 0-9"),
+    ({"ENVIRONMENT_SUFFIX": "-sbx"}, "environment_suffix", "start and end"),
+    ({"ENVIRONMENT_SUFFIX": "a--b"}, "environment_suffix", "'--'"),
+    ({"ENVIRONMENT_SUFFIX": "x" * 40}, "environment_suffix", "characters"),
+    ({"ENVIRONMENT_SUFFIX": "prod1"}, "environment_suffix", "environment word"),
+    ({"ENVIRONMENT_SUFFIX": "useast1x"}, "environment_suffix", "region"),
+    ({"ENVIRONMENT_SUFFIX": "a123456789012"}, "environment_suffix", "account id"),
+    ({"ENVIRONMENT_SUFFIX": ""}, "environment_suffix", "empty"),
+    ({"MIGRATION_REGION": "virginia"}, "region", "region code"),
+    ({"MIGRATION_NETWORK_ONPREM_CIDR": "10.20.128.0/20"}, "network.migration_vpc_cidr and network.onprem_cidr",
+     "overlap"),
+    ({"MIGRATION_NETWORK_PRODUCTION_VPC_CIDR": "10.0.0.0/8"},
+     "network.migration_vpc_cidr and network.production_vpc_cidr", "overlap"),
+    ({"MIGRATION_NETWORK_MIGRATION_VPC_CIDR": "10.20.0.1/16"}, "network.migration_vpc_cidr", "host bits"),
+    ({"MIGRATION_NETWORK_MIGRATION_VPC_CIDR": "10.0.0.0/12"}, "network.migration_vpc_cidr", "/16 to /24"),
+    ({"MIGRATION_NETWORK_PRODUCTION_VPC_ID": "vpc-0123456789abcdef0"}, "network.production_route_table_ids",
+     "required"),
+    ({"MIGRATION_NETWORK_AVAILABILITY_ZONES": "us-east-1a,us-east-1a,us-east-1b"}, "network.availability_zones",
+     "3 distinct"),
+    ({"MIGRATION_NETWORK_FLOW_LOG_RETENTION_DAYS": "10"}, "network.flow_log_retention_days", "accepts only"),
+    ({"MIGRATION_DATABASE_BACKTRACK_WINDOW_SECONDS": "3600"}, "database.backtrack_window_seconds",
+     "only for Aurora MySQL"),
+    ({"MIGRATION_DATABASE_PORT": "70000"}, "database.port", "port from 1150 to 65535"),
+    ({"MIGRATION_DATABASE_PORT": "80"}, "database.port", "port from 1150 to 65535"),
+    ({"MIGRATION_DATABASE_INSTANCE_CLASS": "db.serverless"}, "database.instance_class", "provisioned"),
+    ({"MIGRATION_DATABASE_MASTER_USERNAME": "postgres"}, "database.master_username", "reserved"),
+    ({"MIGRATION_DATABASE_BACKUP_RETENTION_DAYS": "1"}, "database.backup_retention_days", "7 to 35"),
+    ({"MIGRATION_MIGRATION_ONPREM_PORT": "0"}, "migration.onprem_port", "port from"),
+    ({"MIGRATION_MIGRATION_ONPREM_HOST": "10.1.2.3"}, "migration.onprem_host", "not an IP"),
+    ({"MIGRATION_MIGRATION_DMS_INSTANCE_CLASS": "dms.t3.medium"}, "migration.dms_instance_class", "8 GiB"),
+    ({"MIGRATION_MIGRATION_DMS_INSTANCE_CLASS": "dms.c5.large"}, "migration.dms_instance_class", "2 vCPU / 4 GiB"),
+    ({"MIGRATION_MIGRATION_DMS_INSTANCE_CLASS": "dms.x9.huge"}, "migration.dms_instance_class", "unknown class"),
+    ({"MIGRATION_MIGRATION_SOURCE_SSL_MODE": "none"}, "migration.source_ssl_mode", "never none"),
+    ({"MIGRATION_MIGRATION_SOURCE_SECRET_ARN": "my-secret"}, "migration.source_secret_arn", "existing"),
+    ({"MIGRATION_MIGRATION_TARGET_SECRET_KMS_KEY_ARN": "alias/aws/secretsmanager"},
+     "migration.target_secret_kms_key_arn", "customer-managed"),
+    ({"MIGRATION_DNS_TTL_SECONDS": "5"}, "dns.ttl_seconds", "10 to 300"),
+    ({"MIGRATION_DNS_TTL_SECONDS": "3600"}, "dns.ttl_seconds", "10 to 300"),
+    ({"MIGRATION_DNS_ZONE_NAME": "Payments"}, "dns.zone_name", "DNS name"),
+    ({"MIGRATION_MONITORING_LAG_THRESHOLD_SECONDS": "0"}, "monitoring.lag_threshold_seconds", "1 to 60"),
+    ({"MIGRATION_MONITORING_LAG_THRESHOLD_SECONDS": "61"}, "monitoring.lag_threshold_seconds", "1 to 60"),
+    ({"MIGRATION_CUTOVER_CANARY_STEPS": "10,50"}, "cutover.canary_steps", "end at 100"),
+    ({"MIGRATION_CUTOVER_CANARY_STEPS": "50,10,100"}, "cutover.canary_steps", "rise strictly"),
+    ({"MIGRATION_BACKUP_SCHEDULE": "daily"}, "backup.schedule", "cron("),
+    ({"MIGRATION_BACKUP_RETENTION_DAYS": "1"}, "backup.retention_days", "7 to 36500"),
+    ({"MIGRATION_STATE_KEY": "x.tfstate"}, "state.key", "only meaningful with state.bucket"),
+    ({"MIGRATION_DNS_TTL_SECONDS": "sixty"}, "dns.ttl_seconds", "whole number"),
+    ({"MIGRATION_MIGRATION_DMS_MULTI_AZ": "maybe"}, "migration.dms_multi_az", "true or false"),
+])
+def test_each_rule_names_field_and_rule(env, field, rule):
+    problems = problems_for(env)
+    assert any(p.startswith(f"{field}:") and rule in p for p in problems), problems
+
+
+def test_every_problem_is_reported_at_once():
+    problems = problems_for({"ENVIRONMENT_SUFFIX": "BAD", "MIGRATION_DNS_TTL_SECONDS": "1",
+                             "MIGRATION_DATABASE_BACKTRACK_WINDOW_SECONDS": "60"})
+    assert {p.split(":")[0] for p in problems} >= {"environment_suffix", "dns.ttl_seconds",
+                                                   "database.backtrack_window_seconds"}
+
+
+def test_config_file_and_environment_precedence(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"environment_suffix": "file01", "dns": {"ttl_seconds": 30}}))
+    loaded = load({"MIGRATION_CONFIG_FILE": str(path), "MIGRATION_DNS_TTL_SECONDS": "45"})
+    assert loaded.environment_suffix == "file01"
+    assert loaded.dns.ttl_seconds == 45  # the environment overrides the file
+
+
+def test_config_file_errors_name_the_file(tmp_path):
+    missing = problems_for({"MIGRATION_CONFIG_FILE": str(tmp_path / "nope.json")})
+    assert "does not exist" in missing[0]
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    assert "not valid JSON" in problems_for({"MIGRATION_CONFIG_FILE": str(broken)})[0]
+    unknown = tmp_path / "unknown.json"
+    unknown.write_text(json.dumps({"dns": {"tll_seconds": 30}}))
+    assert problems_for({"MIGRATION_CONFIG_FILE": str(unknown)})[0].startswith("dns.tll_seconds: unknown setting")
+
+
+def test_round_trip_through_config_file(tmp_path):
+    original = load({"ENVIRONMENT_SUFFIX": "rt01", "MIGRATION_CUTOVER_CANARY_STEPS": "5,25,100"})
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(cfg.to_dict(original)))
+    assert load({"MIGRATION_CONFIG_FILE": str(path)}) == original
+
+
+def test_every_field_has_an_environment_variable():
+    names = cfg.env_names()
+    assert names["environment_suffix"] == "ENVIRONMENT_SUFFIX"
+    assert names["dns.ttl_seconds"] == "MIGRATION_DNS_TTL_SECONDS"
+    assert len(set(names.values())) == len(names)

@@ -1,0 +1,52 @@
+"""Synthesize stacks in one App and read the result the way Terraform (and checkov) will."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from stack.config import Config
+
+
+@dataclass(frozen=True)
+class Synth:
+    config: Config
+    path: Path
+    document: dict
+
+    def resources(self, kind: str) -> list[dict]:
+        return list(self.document.get("resource", {}).get(kind, {}).values())
+
+    def resource_items(self, kind: str) -> list[tuple[str, dict]]:
+        return list(self.document.get("resource", {}).get(kind, {}).items())
+
+    def one(self, kind: str) -> dict:
+        found = self.resources(kind)
+        assert len(found) == 1, f"expected one {kind}, found {len(found)}"
+        return found[0]
+
+    def all_resources(self) -> list[tuple[str, str, dict]]:
+        return [(kind, name, body) for kind, items in self.document.get("resource", {}).items()
+                for name, body in items.items()]
+
+    @property
+    def outputs(self) -> dict:
+        return self.document.get("output", {})
+
+
+def synth_configs(configs: list[Config], outdir: Path) -> list[Synth]:
+    """One App, one stack per config: the provider import and jsii start-up are paid once."""
+    from cdktf import App
+
+    from stack.migration_stack import MigrationStack
+
+    app = App(outdir=str(outdir))
+    for config in configs:
+        MigrationStack(app, config.stack_name, config=config)
+    app.synth()
+    out = []
+    for config in configs:
+        path = outdir / "stacks" / config.stack_name / "cdk.tf.json"
+        out.append(Synth(config=config, path=path, document=json.loads(path.read_text())))
+    return out
