@@ -30,7 +30,7 @@ bench: $(DEPS)
 	$(BIN)/python bench/benchmark.py
 
 outputs: $(DEPS)
-	$(BIN)/python scripts/flat_outputs.py
+	$(BIN)/python scripts/flat_outputs.py $(or $(OUTPUTS),cdktf-outputs.json)
 
 $(DEPS): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

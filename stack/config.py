@@ -542,3 +542,73 @@ def _check_state(c: Config, problems: list[str]) -> None:
         problems.append("state.kms_key_arn: must be a KMS key ARN")
     if s.key and (s.key.startswith("/") or not s.key.endswith(".tfstate")):
         problems.append(f"state.key: {s.key!r} must be a relative object key ending in .tfstate")
+
+
+# What each setting means, for the README's configuration table (a test keeps the two in step).
+DOCS: dict[str, str] = {
+    "environment_suffix": "Suffix of every physical name; a-z, 0-9, '-', no environment word, region or account id",
+    "region": "AWS region to deploy to (never written into names)",
+    "owner": "Owner tag on every resource",
+    "cost_center": "CostCenter tag on every resource",
+    "project": "Project tag on every resource",
+    "network.migration_vpc_cidr": "CIDR of the migration VPC (/16 to /24); 3 private subnets are carved from it",
+    "network.production_vpc_id": "Existing production VPC to peer with; empty creates one from production_vpc_cidr",
+    "network.production_vpc_cidr": "CIDR of the production VPC (existing or created); must not overlap the others",
+    "network.production_route_table_ids": "Route tables of an existing production VPC that get a route back",
+    "network.onprem_cidr": "CIDR of the on-prem network holding the source PostgreSQL",
+    "network.onprem_transit_gateway_id": "Transit gateway that reaches on-prem; empty attaches a virtual private "
+                                         "gateway for a site-to-site VPN",
+    "network.availability_zones": "3 zones for the subnets and the Aurora instances; empty takes the first 3 available",
+    "network.flow_log_retention_days": "Retention of the VPC flow logs (a CloudWatch Logs retention value)",
+    "database.engine_version": "Aurora PostgreSQL engine version",
+    "database.instance_class": "Aurora instance class of the writer and both readers",
+    "database.database_name": "Database created in Aurora (the DMS target)",
+    "database.master_username": "Aurora master user; its password is generated and kept by RDS in Secrets Manager",
+    "database.port": "Aurora port",
+    "database.backup_retention_days": "Automated backups and point-in-time recovery window (7 to 35 days)",
+    "database.backtrack_window_seconds": "Must stay 0: Aurora PostgreSQL has no backtrack (see Rollback)",
+    "database.log_retention_days": "Retention of the PostgreSQL and controller log groups",
+    "migration.onprem_host": "DNS name of the on-prem PostgreSQL (the weighted record's on-prem target)",
+    "migration.onprem_port": "Port of the on-prem PostgreSQL",
+    "migration.onprem_database": "On-prem database to migrate",
+    "migration.source_secret_arn": "EXISTING secret with username, password, host, port of the on-prem database",
+    "migration.source_secret_kms_key_arn": "Customer-managed KMS key that encrypts the source secret",
+    "migration.target_secret_arn": "EXISTING secret with the DMS user, password, host, port of Aurora",
+    "migration.target_secret_kms_key_arn": "Customer-managed KMS key that encrypts the target secret",
+    "migration.source_ssl_mode": "TLS mode of the on-prem endpoints (require)",
+    "migration.target_ssl_mode": "TLS mode of the Aurora endpoints (require)",
+    "migration.dms_instance_class": "DMS replication instance class; at least 2 vCPU and 8 GiB",
+    "migration.dms_allocated_storage_gib": "DMS replication instance storage (GiB)",
+    "migration.dms_multi_az": "Run the replication instance Multi-AZ",
+    "migration.create_dms_account_roles": "Create dms-vpc-role and dms-cloudwatch-logs-role (only if the account "
+                                          "lacks them)",
+    "migration.schema": "Schema whose tables are migrated (when no table mappings file is given)",
+    "migration.table_mappings_file": "Path of a DMS table mappings JSON file replacing the default",
+    "dns.zone_name": "Hosted zone of the weighted database name",
+    "dns.record_name": "Label of the weighted record in the zone",
+    "dns.ttl_seconds": "TTL of both weighted records (10 to 300 s)",
+    "dns.private_zone": "Private zone associated with both VPCs (false: public zone)",
+    "cutover.canary_steps": "Percent on Aurora after each step, rising to 100",
+    "cutover.bake_minutes": "Minutes each step bakes before the next",
+    "cutover.healthy_minutes": "Consecutive minutes of CDC latency within the threshold before any shift",
+    "cutover.rollback_on_alarm": "Roll back on a lag alarm or task failure during the cutover (false: hold)",
+    "monitoring.lag_threshold_seconds": "CDC latency alarm threshold (1 to 60 s)",
+    "monitoring.alarm_evaluation_minutes": "Minutes above the threshold before the alarm fires",
+    "backup.schedule": "AWS Backup schedule (cron or rate expression)",
+    "backup.retention_days": "Days AWS Backup keeps each recovery point",
+    "state.bucket": "S3 bucket of the remote state; empty keeps local state",
+    "state.key": "Object key of the remote state (default migration-<suffix>/terraform.tfstate)",
+    "state.region": "Region of the state bucket (default: region)",
+    "state.kms_key_arn": "KMS key of the state object (default: the bucket's)",
+}
+
+
+def defaults() -> dict[str, object]:
+    """Every config path with its default value."""
+    flat: dict[str, object] = {}
+    for key, value in to_dict(Config()).items():
+        if isinstance(value, dict):
+            flat.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            flat[key] = value
+    return flat
