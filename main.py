@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+from pathlib import Path
 
 from stack import provider_import
 from stack.config import ConfigError, load
@@ -20,9 +22,22 @@ def main() -> int:
 
     from stack.migration_stack import MigrationStack
 
-    app = App(outdir=os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
-    MigrationStack(app, config.stack_name, config=config)
-    app.synth()
+    outdir = Path(os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
+    app = App(outdir=str(outdir))
+    stack = MigrationStack(app, config.stack_name, config=config)
+    try:
+        app.synth()
+    except RuntimeError:
+        if not stack.compliance.blocking:
+            raise
+    blocking = stack.compliance.blocking
+    if blocking:
+        # A stack that fails compliance must not be left where `cdktf deploy` would pick it up.
+        shutil.rmtree(outdir / "stacks" / config.stack_name, ignore_errors=True)
+        ids = ", ".join(sorted({f.rule_id for f in blocking}))
+        print(f"error: {len(blocking)} compliance finding(s) block the synth ({ids}); "
+              f"report: {outdir / 'compliance' / config.stack_name}.md", file=sys.stderr)
+        return 1
     return 0
 
 

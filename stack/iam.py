@@ -5,6 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+# Actions AWS authorizes only on "*" (no resource-level permission in the Service Authorization
+# Reference); a "*" resource is accepted for these and nothing else.
+UNSCOPED_ACTIONS = frozenset({"cloudwatch:GetMetricData", "dms:DescribeReplicationTasks", "xray:PutTelemetryRecords",
+                              "xray:PutTraceSegments", "route53:GetChange"})
+
 
 @dataclass(frozen=True)
 class Account:

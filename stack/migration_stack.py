@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import jsii
-from cdktf import Aspects, IAspect, S3Backend, TerraformOutput, TerraformStack
+from cdktf import Aspects, IAspect, S3Backend, TerraformOutput, TerraformResource, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct, IConstruct
 
+from aspects import compliance
 from stack import naming
 from stack.config import Config
 from stack.constructs.backup import Backup
@@ -33,17 +34,42 @@ class RequiredTags:
         self.tags = tags
 
     def visit(self, node: IConstruct) -> None:
-        if hasattr(type(node), "tags_input") and hasattr(node, "terraform_resource_type"):
-            node.tags = {**self.tags, **(node.tags_input or {})}
+        # Runs on the stack node, before its children, so the compliance aspect sees tagged resources.
+        if not isinstance(node, TerraformStack):
+            return
+        for child in node.node.find_all():
+            if isinstance(child, TerraformResource) and hasattr(type(child), "tags_input"):
+                child.tags = {**self.tags, **(child.tags_input or {})}
+
+
+@jsii.implements(IAspect)
+class StackAspects:
+    """Runs stack-level aspects, in order, when CDKTF visits the stack node.
+
+    Every registered aspect costs one Node-to-Python callback per construct; aspects that only act on
+    the stack node share this one registration instead.
+    """
+
+    def __init__(self, *aspects: IAspect):
+        self.aspects = list(aspects)
+
+    def visit(self, node: IConstruct) -> None:
+        if isinstance(node, TerraformStack):
+            for aspect in self.aspects:
+                aspect.visit(node)
 
 
 class MigrationStack(TerraformStack):
-    def __init__(self, scope: Construct, id_: str, *, config: Config):
+    def __init__(self, scope: Construct, id_: str, *, config: Config, compliance_checks: bool = True):
+        """`compliance_checks=False` exists only to measure the checks' cost; main.py never passes it."""
         super().__init__(scope, id_)
         suffix = config.environment_suffix
         AwsProvider(self, "aws", region=config.region, default_tags=[AwsProviderDefaultTags(tags=config.tags)])
         self._backend(config)
-        Aspects.of(self).add(RequiredTags(config.tags))
+        self.compliance = compliance.ComplianceAspect(suffix) if compliance_checks else None
+        # Tags first: the compliance checks must see the tagged resources. Registered on the stack,
+        # since aspects added to the App never run.
+        Aspects.of(self).add(StackAspects(RequiredTags(config.tags), *filter(None, [self.compliance])))
         account = Account(partition=DataAwsPartition(self, "partition").partition, region=config.region,
                           account_id=DataAwsCallerIdentity(self, "caller").account_id)
 

@@ -201,3 +201,32 @@ def suffix_problems(suffix: str) -> list[str]:
         out.append(f"{suffix!r} contains {', '.join(repr(w) for w in words)}: names carry no environment word, "
                    "region or account id")
     return out
+
+
+# The name-like property of each resource type the stack creates, and the AWS rule it must meet.
+NAME_PROPERTIES: dict[tuple[str, str], str] = {
+    ("aws_rds_cluster", "cluster_identifier"): "rds_cluster",
+    ("aws_rds_cluster_instance", "identifier"): "rds_instance",
+    ("aws_rds_cluster_parameter_group", "name"): "rds_parameter_group",
+    ("aws_db_subnet_group", "name"): "rds_subnet_group",
+    ("aws_dms_replication_instance", "replication_instance_id"): "dms_instance",
+    ("aws_dms_replication_subnet_group", "replication_subnet_group_id"): "dms_subnet_group",
+    ("aws_dms_endpoint", "endpoint_id"): "dms_endpoint",
+    ("aws_dms_replication_task", "replication_task_id"): "dms_task",
+    ("aws_dms_replication_task", "resource_identifier"): "dms_resource_identifier",
+    ("aws_lambda_function", "function_name"): "lambda_function",
+    ("aws_iam_role", "name"): "iam_role",
+    ("aws_iam_policy", "name"): "iam_policy",
+    ("aws_sns_topic", "name"): "sns_topic",
+    ("aws_sqs_queue", "name"): "sqs_queue",
+    ("aws_cloudwatch_event_rule", "name"): "event_rule",
+    ("aws_cloudwatch_log_group", "name"): "log_group",
+    ("aws_cloudwatch_dashboard", "dashboard_name"): "dashboard",
+    ("aws_cloudwatch_metric_alarm", "alarm_name"): "alarm",
+    ("aws_ssm_parameter", "name"): "ssm_parameter",
+    ("aws_backup_vault", "name"): "backup_vault",
+    ("aws_backup_plan", "name"): "backup_plan",
+    ("aws_backup_selection", "name"): "backup_selection",
+    ("aws_kms_alias", "name"): "kms_alias",
+    ("aws_security_group", "name"): "security_group",
+}

@@ -26,9 +26,7 @@ from stack.iam import Account
 
 SOURCE_DIR = Path(__file__).resolve().parents[2] / "lambda"
 RUNTIME = "python3.12"
-# Actions AWS authorizes only on "*" (no resource-level permission in the Service Authorization Reference).
-UNSCOPED_ACTIONS = ("cloudwatch:GetMetricData", "dms:DescribeReplicationTasks", "xray:PutTelemetryRecords",
-                    "xray:PutTraceSegments")
+UNSCOPED = sorted(iam.UNSCOPED_ACTIONS - {"route53:GetChange"})  # GetChange is scoped to change/* below
 
 
 @dataclass(frozen=True)
@@ -127,6 +125,6 @@ class Cutover(Construct):
             iam.allow("Notify", ["sns:Publish"], [t.topic_arn]),
             iam.allow("DeadLetters", ["sqs:SendMessage"], [self.dead_letters.arn]),
             iam.allow("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{self.log_group.arn}:*"]),
-            iam.allow("ReadMetricsAndTrace", list(UNSCOPED_ACTIONS), ["*"]),
+            iam.allow("ReadMetricsAndTrace", UNSCOPED, ["*"]),
         ]
         return iam.document(*statements)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import zipfile
 
-from stack.constructs.cutover import UNSCOPED_ACTIONS
+from stack.iam import UNSCOPED_ACTIONS
 
 
 def test_function_settings(synthesized):

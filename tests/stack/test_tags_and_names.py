@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aspects.taggable import is_taggable
 from stack import naming
 from stack.config import REQUIRED_TAG_KEYS
 
@@ -15,12 +16,9 @@ NOT_RESOURCE_NAMES = {("aws_route53_zone", "name"), ("aws_route53_record", "name
 
 
 def test_required_tags_on_every_taggable_resource(synthesized):
-    from tests.taggable import taggable_types
-
-    taggable = taggable_types()
     checked = 0
     for kind, address, body in synthesized.all_resources():
-        if kind in taggable:
+        if is_taggable(kind):
             checked += 1
             assert set(REQUIRED_TAG_KEYS) <= set(body.get("tags", {})), f"{kind}.{address} lacks tags"
             assert body["tags"]["EnvironmentSuffix"] == synthesized.config.environment_suffix

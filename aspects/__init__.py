@@ -1,0 +1,1 @@
+"""Compliance rules applied at synth time; see RULES.md for the list."""

@@ -1,0 +1,224 @@
+"""The compliance rule engine: rules over the stack's Terraform JSON, findings, and suppressions.
+
+Rules read the resolved configuration (the stack's `to_terraform()`, which is what `cdk.tf.json`
+will hold, overrides included) rather than construct getters, which return unresolved tokens. The
+same rule functions therefore also run over a synthesized file, which is how the checkov gate
+reuses them.
+"""
+
+from __future__ import annotations
+
+import builtins
+import enum
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+SUPPRESSIONS_KEY = "compliance_suppressions"  # under the resource's "//" metadata in cdk.tf.json
+MIN_REASON = 10
+AWS_MANAGED_KEY = re.compile(r"(^|:)alias/aws/")
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Outcome(enum.StrEnum):
+    COMPLIANT = "compliant"
+    NON_COMPLIANT = "non-compliant"
+    NOT_APPLICABLE = "not-applicable"
+    SUPPRESSED = "suppressed"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What is wrong with one property of a resource."""
+
+    property: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource of the document as a rule sees it."""
+
+    type: str
+    name: str
+    body: dict
+    document: dict
+    suffix: str
+    taggable: bool = True
+
+    @property
+    def address(self) -> str:
+        return f"{self.type}.{self.name}"
+
+    @property
+    def path(self) -> str:
+        return self.body.get("//", {}).get("metadata", {}).get("path", self.address)
+
+    def get(self, key: str, default: object = None) -> object:
+        return self.body.get(key, default)
+
+    def referenced(self, value: object, kind: str) -> Resource | None:
+        """The resource of type `kind` that a "${kind.name.attr}" reference points at."""
+        if not isinstance(value, str):
+            return None
+        match = re.fullmatch(r"\$\{" + re.escape(kind) + r"\.([A-Za-z0-9_-]+)\.[a-z_]+\}", value)
+        if not match:
+            return None
+        body = self.document.get("resource", {}).get(kind, {}).get(match.group(1))
+        return None if body is None else Resource(kind, match.group(1), body, self.document, self.suffix)
+
+    def others(self, kind: str) -> Iterator[Resource]:
+        for name, body in self.document.get("resource", {}).get(kind, {}).items():
+            yield Resource(kind, name, body, self.document, self.suffix)
+
+
+Check = Callable[[Resource], "Iterable[Violation] | None"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A compliance rule: one requirement, the resource types it covers, and how to fix it.
+
+    `check` returns the violations of a resource (empty when compliant) or None when the rule does
+    not apply to that particular resource.
+    """
+
+    id: str
+    statement: str
+    severity: Severity
+    resource_types: frozenset[str]
+    rationale: str
+    fix: str
+    check: Check
+    suppressible: bool = True
+    all_resources: bool = False  # applies to every resource type (resource_types ignored)
+
+    def applies_to(self, kind: str) -> bool:
+        return self.all_resources or kind in self.resource_types
+
+    def evaluate(self, resource: Resource) -> tuple[Outcome, list[Violation]]:
+        violations = self.check(resource)
+        if violations is None:
+            return Outcome.NOT_APPLICABLE, []
+        violations = list(violations)
+        return (Outcome.NON_COMPLIANT if violations else Outcome.COMPLIANT), violations
+
+
+@dataclass(frozen=True)
+class Suppression:
+    rule_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    severity: Severity
+    outcome: Outcome
+    resource_type: str
+    address: str
+    path: str
+    property: str = ""
+    message: str = ""
+    fix: str = ""
+    reason: str = ""
+
+    @builtins.property
+    def blocking(self) -> bool:
+        return self.outcome is Outcome.NON_COMPLIANT and self.severity is Severity.ERROR
+
+
+class SuppressionError(ValueError):
+    """A suppression that cannot be accepted (no reason, unknown rule, unsuppressible rule)."""
+
+
+def validate_suppression(rules: dict[str, Rule], rule_id: str, reason: str) -> None:
+    if rule_id not in rules:
+        raise SuppressionError(f"suppression of {rule_id!r}: no such rule (known: {', '.join(sorted(rules))})")
+    if not rules[rule_id].suppressible:
+        raise SuppressionError(f"suppression of {rule_id}: this rule cannot be suppressed "
+                               f"({rules[rule_id].statement})")
+    if not isinstance(reason, str) or len(reason.strip()) < MIN_REASON:
+        raise SuppressionError(f"suppression of {rule_id}: a reason of at least {MIN_REASON} characters is required")
+
+
+def suppressions_of(body: dict) -> list[Suppression]:
+    raw = body.get("//", {}).get(SUPPRESSIONS_KEY, [])
+    return [Suppression(s["id"], s["reason"]) for s in raw]
+
+
+UNUSED_SUPPRESSION = "MIG-SUP-001"
+
+
+def evaluate(document: dict, rules: dict[str, Rule], *, suffix: str) -> list[Finding]:
+    """Every rule over every resource of a Terraform JSON document, suppressions applied."""
+    from aspects.taggable import is_taggable
+
+    findings: list[Finding] = []
+    for kind, items in sorted(document.get("resource", {}).items()):
+        for name, body in sorted(items.items()):
+            resource = Resource(kind, name, body, document, suffix, is_taggable(kind))
+            suppressions = {s.rule_id: s for s in suppressions_of(body)}
+            used: set[str] = set()
+            for rule in rules.values():
+                if not rule.applies_to(kind):
+                    continue
+                outcome, violations = rule.evaluate(resource)
+                base = {"rule_id": rule.id, "severity": rule.severity, "resource_type": kind,
+                        "address": resource.address, "path": resource.path}
+                if outcome is not Outcome.NON_COMPLIANT:
+                    findings.append(Finding(outcome=outcome, **base))
+                    continue
+                suppression = suppressions.get(rule.id)
+                if suppression and rule.suppressible:
+                    used.add(rule.id)
+                    findings.extend(Finding(outcome=Outcome.SUPPRESSED, property=v.property, message=v.message,
+                                            fix=rule.fix, reason=suppression.reason, **base) for v in violations)
+                    continue
+                findings.extend(Finding(outcome=outcome, property=v.property, message=v.message, fix=rule.fix, **base)
+                                for v in violations)
+            for rule_id, suppression in suppressions.items():
+                problem = ""
+                if rule_id not in rules:
+                    problem = f"suppression names unknown rule {rule_id}"
+                elif not rules[rule_id].suppressible:
+                    problem = f"rule {rule_id} cannot be suppressed"
+                elif len(suppression.reason.strip()) < MIN_REASON:
+                    problem = f"suppression of {rule_id} has no reason of {MIN_REASON}+ characters"
+                elif rule_id not in used:
+                    problem = f"suppression of {rule_id} matches no finding; remove it"
+                if problem:
+                    findings.append(Finding(rule_id=UNUSED_SUPPRESSION, severity=Severity.ERROR,
+                                            outcome=Outcome.NON_COMPLIANT, resource_type=kind,
+                                            address=resource.address, path=resource.path, property="//",
+                                            message=problem, fix="delete or correct the suppression"))
+    return findings
+
+
+@dataclass
+class Summary:
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, findings: list[Finding]) -> Summary:
+        counts = {o.value: 0 for o in Outcome}
+        for f in findings:
+            counts[f.outcome.value] += 1
+        counts["blocking"] = sum(f.blocking for f in findings)
+        return cls(counts)
+
+
+def is_cmk(value: object) -> bool:
+    """A key reference that is not empty and not an AWS-managed alias."""
+    return isinstance(value, str) and bool(value.strip()) and not AWS_MANAGED_KEY.search(value)
+
+
+def first(value: object) -> object:
+    """Nested blocks are lists of one object in Terraform JSON; accept either shape."""
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value

@@ -1,0 +1,16 @@
+"""DMS replication instances and endpoints are encrypted with a customer-managed KMS key."""
+
+from aspects.engine import Resource, Rule, Severity, Violation, is_cmk
+
+
+def check(r: Resource):
+    if not is_cmk(r.get("kms_key_arn")):
+        return [Violation("kms_key_arn", "no customer-managed key")]
+    return []
+
+
+RULE = Rule(
+    id="MIG-ENC-003", statement=__doc__.strip(), severity=Severity.ERROR,
+    resource_types=frozenset({"aws_dms_replication_instance", "aws_dms_endpoint"}),
+    rationale="The replication instance stores change data on disk; endpoints store connection settings.",
+    fix="set kms_key_arn to the database CMK", check=check, suppressible=False)

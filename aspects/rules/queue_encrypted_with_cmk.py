@@ -1,0 +1,13 @@
+"""SQS queues are encrypted with a customer-managed KMS key."""
+
+from aspects.engine import Resource, Rule, Severity, Violation, is_cmk
+
+
+def check(r: Resource):
+    return [] if is_cmk(r.get("kms_master_key_id")) else [Violation("kms_master_key_id", "no customer-managed key")]
+
+
+RULE = Rule(
+    id="MIG-ENC-006", statement=__doc__.strip(), severity=Severity.ERROR, resource_types=frozenset({"aws_sqs_queue"}),
+    rationale="Dead letters hold whole controller events and commands.",
+    fix="set kms_master_key_id to the app CMK", check=check, suppressible=False)

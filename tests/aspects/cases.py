@@ -1,0 +1,175 @@
+"""Minimal compliant and non-compliant constructs for every rule (cdk-nag's pattern).
+
+Each case builds one small scenario twice: `ok=True` is fully compliant; `ok=False` changes the one
+thing the rule is about. The non-compliant variant must trigger exactly that rule id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.backup_vault import BackupVault
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
+from cdktf_cdktf_provider_aws.dms_endpoint import DmsEndpoint
+from cdktf_cdktf_provider_aws.dms_replication_instance import DmsReplicationInstance
+from cdktf_cdktf_provider_aws.dms_replication_task import DmsReplicationTask
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
+from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
+from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
+from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
+    RdsClusterParameterGroup,
+    RdsClusterParameterGroupParameter,
+)
+from cdktf_cdktf_provider_aws.route53_record import Route53Record
+from cdktf_cdktf_provider_aws.route53_zone import Route53Zone
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupIngress
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
+from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
+from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
+from cdktf_cdktf_provider_aws.subnet import Subnet
+from constructs import Construct
+
+SUFFIX = "case01"
+DENY_PLAIN = {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*",
+              "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+
+
+def cmk(scope: Construct, ok: bool = True) -> KmsKey:
+    return KmsKey(scope, "cmk", enable_key_rotation=ok, deletion_window_in_days=7)
+
+
+def cluster(scope: Construct, **overrides) -> RdsCluster:
+    group = RdsClusterParameterGroup(scope, "pg", name=f"aurora-pg-{SUFFIX}", family="aurora-postgresql16",
+                                     parameter=[RdsClusterParameterGroupParameter(
+                                         name="rds.force_ssl", value=overrides.pop("force_ssl", "1"))])
+    key = cmk(scope)
+    settings = dict(cluster_identifier=f"aurora-{SUFFIX}", engine="aurora-postgresql", storage_encrypted=True,
+                    kms_key_id=key.arn, db_cluster_parameter_group_name=group.name, deletion_protection=False,
+                    skip_final_snapshot=True, manage_master_user_password=True,
+                    master_user_secret_kms_key_id=key.arn, master_username="admin_user")
+    settings.update(overrides)
+    return RdsCluster(scope, "cluster", **settings)
+
+
+def task(scope: Construct, ok: bool, **overrides) -> DmsReplicationTask:
+    settings = dict(replication_task_id=f"forward-{SUFFIX}", resource_identifier=f"fwd-{SUFFIX}",
+                    migration_type="full-load-and-cdc", replication_instance_arn="arn", source_endpoint_arn="arn",
+                    target_endpoint_arn="arn", table_mappings="{}",
+                    replication_task_settings=json.dumps({"ValidationSettings": {"EnableValidation": True}}),
+                    lifecycle=TerraformResourceLifecycle(ignore_changes=["replication_task_settings"]))
+    settings.update(overrides)
+    return DmsReplicationTask(scope, "task", **settings)
+
+
+def topic_case(scope: Construct, *, encrypted: bool = True, tls: bool = True) -> None:
+    key = cmk(scope)
+    topic = SnsTopic(scope, "topic", name=f"notices-{SUFFIX}",
+                     kms_master_key_id=key.arn if encrypted else "alias/aws/sns")
+    statements = [DENY_PLAIN] if tls else [{**DENY_PLAIN, "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}]
+    SnsTopicPolicy(scope, "topic-policy", arn=topic.arn,
+                   policy=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+
+
+def queue_case(scope: Construct, *, encrypted: bool = True) -> None:
+    key = cmk(scope)
+    queue = SqsQueue(scope, "queue", name=f"dlq-{SUFFIX}", kms_master_key_id=key.arn if encrypted else "")
+    SqsQueuePolicy(scope, "queue-policy", queue_url=queue.url,
+                   policy=json.dumps({"Version": "2012-10-17", "Statement": [DENY_PLAIN]}))
+
+
+def endpoint(scope: Construct, *, ssl_mode: str = "require", key: bool = True) -> None:
+    DmsEndpoint(scope, "endpoint", endpoint_id=f"source-{SUFFIX}", endpoint_type="source", engine_name="postgres",
+                ssl_mode=ssl_mode, kms_key_arn=cmk(scope).arn if key else None)
+
+
+def instance(scope: Construct, *, key: bool = True, public: bool = False) -> None:
+    DmsReplicationInstance(scope, "dms", replication_instance_id=f"dms-{SUFFIX}",
+                           replication_instance_class="dms.r6i.large", publicly_accessible=public,
+                           kms_key_arn=cmk(scope).arn if key else None)
+
+
+def aurora_instance(scope: Construct, *, pi_key: bool = True, public: bool = False) -> None:
+    RdsClusterInstance(scope, "writer", identifier=f"aurora-{SUFFIX}-writer", cluster_identifier="c",
+                       engine="aurora-postgresql", instance_class="db.r6g.large", publicly_accessible=public,
+                       performance_insights_enabled=True,
+                       performance_insights_kms_key_id=cmk(scope).arn if pi_key else None)
+
+
+def policy(scope: Construct, statement: dict) -> None:
+    IamRolePolicy(scope, "policy", role="r", name="p",
+                  policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+
+
+def record(scope: Construct, ignore: list[str]) -> None:
+    zone = Route53Zone(scope, "zone", name="db.example.internal", force_destroy=True)
+    Route53Record(scope, "record", zone_id=zone.zone_id, name="db.db.example.internal", type="CNAME", ttl=60,
+                  set_identifier="onprem", records=["h.example.com"], weighted_routing_policy={"weight": 100},
+                  lifecycle=TerraformResourceLifecycle(ignore_changes=ignore))
+
+
+def parameter(scope: Construct, *, secure: bool = True, key: bool = True, ignore: bool = True) -> None:
+    SsmParameter(scope, "param", name=f"/migration/{SUFFIX}/state", type="SecureString" if secure else "String",
+                 key_id=cmk(scope).arn if key else "alias/aws/ssm", value="{}",
+                 lifecycle=TerraformResourceLifecycle(ignore_changes=["value"] if ignore else []))
+
+
+def function(scope: Construct, *, key: bool = True) -> None:
+    LambdaFunction(scope, "fn", function_name=f"cutover-{SUFFIX}", role="arn", runtime="python3.12",
+                   handler="h.h", filename="f.zip", environment={"variables": {"A": "1"}},
+                   kms_key_arn=cmk(scope).arn if key else None)
+
+
+ALLOWED = {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": ["arn:aws:sns:us-east-1:111122223333:t"]}
+
+CASES: dict[str, Callable[[Construct, bool], None]] = {
+    "MIG-ENC-001": lambda s, ok: cluster(s, storage_encrypted=ok),
+    "MIG-ENC-002": lambda s, ok: aurora_instance(s, pi_key=ok),
+    "MIG-ENC-003": lambda s, ok: instance(s, key=ok),
+    "MIG-ENC-004": lambda s, ok: parameter(s, key=ok),
+    "MIG-ENC-005": lambda s, ok: topic_case(s, encrypted=ok),
+    "MIG-ENC-006": lambda s, ok: queue_case(s, encrypted=ok),
+    "MIG-ENC-007": lambda s, ok: CloudwatchLogGroup(s, "logs", name=f"/migration/{SUFFIX}/x",
+                                                    kms_key_id=cmk(s).arn if ok else None),
+    "MIG-ENC-008": lambda s, ok: BackupVault(s, "vault", name=f"vault-{SUFFIX}", force_destroy=True,
+                                             kms_key_arn=cmk(s).arn if ok else None),
+    "MIG-ENC-009": lambda s, ok: function(s, key=ok),
+    "MIG-ENC-010": lambda s, ok: cmk(s, ok),
+    "MIG-TLS-001": lambda s, ok: endpoint(s, ssl_mode="require" if ok else "none"),
+    "MIG-TLS-002": lambda s, ok: cluster(s, force_ssl="1" if ok else "0"),
+    "MIG-TLS-003": lambda s, ok: topic_case(s, tls=ok),
+    "MIG-TAG-001": lambda s, ok: CloudwatchLogGroup(s, "logs", name=f"/migration/{SUFFIX}/x", kms_key_id=cmk(s).arn,
+                                                    tags=None if ok else {"Owner": ""}),
+    "MIG-NAM-001": lambda s, ok: CloudwatchLogGroup(s, "logs", kms_key_id=cmk(s).arn,
+                                                    name=f"/migration/{SUFFIX}/x" if ok else "/migration/prod/x"),
+    "MIG-DES-001": lambda s, ok: cluster(s, deletion_protection=not ok),
+    "MIG-DES-002": lambda s, ok: cluster(s, skip_final_snapshot=ok),
+    "MIG-DES-003": lambda s, ok: CloudwatchLogGroup(s, "logs", name=f"/migration/{SUFFIX}/x", kms_key_id=cmk(s).arn,
+                                                    lifecycle=TerraformResourceLifecycle(prevent_destroy=not ok)),
+    "MIG-DES-004": lambda s, ok: Route53Zone(s, "zone", name="db.example.internal", force_destroy=ok),
+    "MIG-DES-005": lambda s, ok: KmsKey(s, "cmk", enable_key_rotation=True, deletion_window_in_days=7 if ok else 30),
+    "MIG-PUB-001": lambda s, ok: instance(s, public=not ok),
+    "MIG-PUB-002": lambda s, ok: SecurityGroup(s, "sg", name=f"db-{SUFFIX}", vpc_id="vpc", ingress=[
+        SecurityGroupIngress(from_port=5432, to_port=5432, protocol="tcp",
+                             cidr_blocks=["10.0.0.0/16" if ok else "0.0.0.0/0"])]),
+    "MIG-NET-001": lambda s, ok: DefaultSecurityGroup(s, "default", vpc_id="vpc", ingress=[],
+                                                      egress=[] if ok else None),
+    "MIG-IAM-001": lambda s, ok: policy(s, ALLOWED if ok else {**ALLOWED, "Resource": "*"}),
+    "MIG-ENG-001": lambda s, ok: cluster(s, backtrack_window=0 if ok else 3600),
+    "MIG-MIG-001": lambda s, ok: record(s, ["weighted_routing_policy"] if ok else []),
+    "MIG-MIG-002": lambda s, ok: parameter(s, ignore=ok),
+    "MIG-MIG-003": lambda s, ok: task(s, ok, lifecycle=TerraformResourceLifecycle(
+        ignore_changes=["replication_task_settings"] if ok else [])),
+    "MIG-MIG-004": lambda s, ok: task(s, ok, migration_type="full-load-and-cdc" if ok else "full-load"),
+}
+# A subnet handing out public IPs is the second face of MIG-PUB-002.
+EXTRA_CASES: dict[str, Callable[[Construct, bool], None]] = {
+    "MIG-PUB-002": lambda s, ok: Subnet(s, "subnet", vpc_id="vpc", cidr_block="10.0.0.0/24",
+                                        map_public_ip_on_launch=not ok),
+}
