@@ -53,7 +53,9 @@ class Database(Construct):
                 RdsClusterParameterGroupParameter(name=name, value=value, apply_method=method)
                 for name, value, method in (("rds.force_ssl", "1", "pending-reboot"),
                                             ("rds.logical_replication", "1", "pending-reboot"),
-                                            ("log_min_duration_statement", "1000", "immediate"))
+                                            ("log_min_duration_statement", "1000", "immediate"),
+                                            # DDL only: "all" would write card and account data to the logs.
+                                            ("log_statement", "ddl", "immediate"))
             ])
         subnets = DbSubnetGroup(self, "subnets", name=naming.name("db_subnet_group", suffix), subnet_ids=subnet_ids,
                                 description="Private subnets of the migration VPC")

@@ -45,6 +45,7 @@ INTERFACE_ENDPOINTS = ("secretsmanager", "kms", "logs")
 class Network(Construct):
     def __init__(self, scope: Construct, id_: str, *, suffix: str, settings: NetworkConfig, account: Account,
                  logs_key_arn: str):
+        region = account.region
         super().__init__(scope, id_)
         self.cidr = settings.migration_vpc_cidr
         self.production_cidr = settings.production_vpc_cidr
@@ -57,9 +58,10 @@ class Network(Construct):
         if settings.availability_zones:
             self.zones = list(settings.availability_zones)
         else:
-            available = DataAwsAvailabilityZones(self, "zones", state="available",
-                                                 filter=[DataAwsAvailabilityZonesFilter(
-                                                     name="opt-in-status", values=["opt-in-not-required"])])
+            # An allowlist of zone names: the set cannot silently grow (or reorder subnets) when AWS adds a zone.
+            available = DataAwsAvailabilityZones(self, "zones", state="available", filter=[
+                DataAwsAvailabilityZonesFilter(name="zone-name", values=[f"{region}{z}" for z in "abcdef"]),
+                DataAwsAvailabilityZonesFilter(name="opt-in-status", values=["opt-in-not-required"])])
             self.zones = [Fn.element(available.names, i) for i in range(3)]
 
         blocks = list(ipaddress.IPv4Network(settings.migration_vpc_cidr).subnets(prefixlen_diff=2))[:3]
@@ -75,10 +77,10 @@ class Network(Construct):
             self.subnets.append(subnet)
         self.subnet_ids = [s.id for s in self.subnets]
 
-        self._flow_logs(suffix, settings, account, logs_key_arn)
         self._endpoints(suffix, account)
         self._onprem(suffix, settings)
         self._peering(suffix, settings)
+        self._flow_logs(suffix, settings, account, logs_key_arn)
 
     def _flow_logs(self, suffix: str, settings: NetworkConfig, account: Account, logs_key_arn: str) -> None:
         group = CloudwatchLogGroup(self, "flow-logs", name=naming.name("flow_log_group", suffix),
@@ -89,8 +91,12 @@ class Network(Construct):
             iam.allow("DeliverToOneLogGroup",
                       ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                       [group.arn, f"{group.arn}:*"])))
-        FlowLog(self, "flow-log", vpc_id=self.vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
-                log_destination=group.arn, iam_role_arn=role.arn, max_aggregation_interval=60)
+        vpcs = {"flow-log": self.vpc.id}
+        if not settings.production_vpc_id:  # an existing production VPC keeps the flow logs its owners set up
+            vpcs["production-flow-log"] = self.production_vpc_id
+        for id_, vpc_id in vpcs.items():
+            FlowLog(self, id_, vpc_id=vpc_id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
+                    log_destination=group.arn, iam_role_arn=role.arn, max_aggregation_interval=60)
 
     def _endpoints(self, suffix: str, account: Account) -> None:
         self.endpoint_sg = SecurityGroup(self, "endpoint-sg", name=naming.name("endpoint_sg", suffix),

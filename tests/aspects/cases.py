@@ -12,6 +12,7 @@ from collections.abc import Callable
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.backup_vault import BackupVault
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.dms_endpoint import DmsEndpoint
 from cdktf_cdktf_provider_aws.dms_replication_instance import DmsReplicationInstance
@@ -45,7 +46,7 @@ def cmk(scope: Construct, ok: bool = True) -> KmsKey:
     return KmsKey(scope, "cmk", enable_key_rotation=ok, deletion_window_in_days=7)
 
 
-def cluster(scope: Construct, **overrides) -> RdsCluster:
+def cluster(scope: Construct, zones: tuple[str, ...] = ("a", "b", "c"), **overrides) -> RdsCluster:
     group = RdsClusterParameterGroup(scope, "pg", name=f"aurora-pg-{SUFFIX}", family="aurora-postgresql16",
                                      parameter=[RdsClusterParameterGroupParameter(
                                          name="rds.force_ssl", value=overrides.pop("force_ssl", "1"))])
@@ -55,7 +56,13 @@ def cluster(scope: Construct, **overrides) -> RdsCluster:
                     skip_final_snapshot=True, manage_master_user_password=True,
                     master_user_secret_kms_key_id=key.arn, master_username="admin_user")
     settings.update(overrides)
-    return RdsCluster(scope, "cluster", **settings)
+    db = RdsCluster(scope, "cluster", **settings)
+    for index, zone in enumerate(zones):
+        RdsClusterInstance(scope, f"i{index}", identifier=f"aurora-{SUFFIX}-{index}", cluster_identifier=db.id,
+                           engine="aurora-postgresql", instance_class="db.r6g.large", publicly_accessible=False,
+                           availability_zone=f"us-east-1{zone}", performance_insights_enabled=True,
+                           performance_insights_kms_key_id=key.arn)
+    return db
 
 
 def task(scope: Construct, ok: bool, **overrides) -> DmsReplicationTask:
@@ -107,13 +114,6 @@ def policy(scope: Construct, statement: dict) -> None:
                   policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
 
 
-def record(scope: Construct, ignore: list[str]) -> None:
-    zone = Route53Zone(scope, "zone", name="db.example.internal", force_destroy=True)
-    Route53Record(scope, "record", zone_id=zone.zone_id, name="db.db.example.internal", type="CNAME", ttl=60,
-                  set_identifier="onprem", records=["h.example.com"], weighted_routing_policy={"weight": 100},
-                  lifecycle=TerraformResourceLifecycle(ignore_changes=ignore))
-
-
 def parameter(scope: Construct, *, secure: bool = True, key: bool = True, ignore: bool = True) -> None:
     SsmParameter(scope, "param", name=f"/migration/{SUFFIX}/state", type="SecureString" if secure else "String",
                  key_id=cmk(scope).arn if key else "alias/aws/ssm", value="{}",
@@ -124,6 +124,25 @@ def function(scope: Construct, *, key: bool = True) -> None:
     LambdaFunction(scope, "fn", function_name=f"cutover-{SUFFIX}", role="arn", runtime="python3.12",
                    handler="h.h", filename="f.zip", environment={"variables": {"A": "1"}},
                    kms_key_arn=cmk(scope).arn if key else None)
+
+
+def record_pair(scope: Construct, aurora_weight: int, ignore: tuple[str, ...] = ("weighted_routing_policy",)) -> None:
+    zone = Route53Zone(scope, "zone", name="db.example.internal", force_destroy=True)
+    for set_id, weight in (("onprem", 100 - aurora_weight), ("aurora", aurora_weight)):
+        Route53Record(scope, set_id, zone_id=zone.zone_id, name="db.db.example.internal", type="CNAME", ttl=60,
+                      set_identifier=set_id, records=[f"{set_id}.example.com"], weighted_routing_policy={"weight": weight},
+                      lifecycle=TerraformResourceLifecycle(ignore_changes=list(ignore)))
+
+
+def lag_alarm(scope: Construct, ok: bool) -> None:
+    instance(scope)
+    replication = task(scope, True)
+    CloudwatchMetricAlarm(scope, "lag", alarm_name=f"lag-{SUFFIX}", namespace="AWS/DMS", metric_name="CDCLatencyTarget",
+                          comparison_operator="GreaterThanThreshold", evaluation_periods=3, period=60, threshold=60,
+                          statistic="Maximum",
+                          dimensions={"ReplicationInstanceIdentifier": f"dms-{SUFFIX}",
+                                      "ReplicationTaskIdentifier": f"fwd-{SUFFIX}" if ok else f"forward-{SUFFIX}"})
+    assert replication
 
 
 ALLOWED = {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": ["arn:aws:sns:us-east-1:111122223333:t"]}
@@ -162,12 +181,24 @@ CASES: dict[str, Callable[[Construct, bool], None]] = {
                                                       egress=[] if ok else None),
     "MIG-IAM-001": lambda s, ok: policy(s, ALLOWED if ok else {**ALLOWED, "Resource": "*"}),
     "MIG-ENG-001": lambda s, ok: cluster(s, backtrack_window=0 if ok else 3600),
-    "MIG-MIG-001": lambda s, ok: record(s, ["weighted_routing_policy"] if ok else []),
+    "MIG-MIG-001": lambda s, ok: record_pair(s, 0, ("weighted_routing_policy",) if ok else ()),
     "MIG-MIG-002": lambda s, ok: parameter(s, ignore=ok),
     "MIG-MIG-003": lambda s, ok: task(s, ok, lifecycle=TerraformResourceLifecycle(
         ignore_changes=["replication_task_settings"] if ok else [])),
     "MIG-MIG-004": lambda s, ok: task(s, ok, migration_type="full-load-and-cdc" if ok else "full-load"),
 }
+CASES.update({
+    "MIG-DNS-001": lambda s, ok: record_pair(s, 0 if ok else 10),
+    "MIG-MON-001": lambda s, ok: lag_alarm(s, ok),
+    "MIG-DMS-001": lambda s, ok: DmsReplicationInstance(
+        s, "dms", replication_instance_id=f"dms-{SUFFIX}", replication_instance_class="dms.r6i.large" if ok
+        else "dms.c5.large", publicly_accessible=False, kms_key_arn=cmk(s).arn),
+    "MIG-DB-001": lambda s, ok: cluster(s, zones=("a", "b", "c") if ok else ("a", "b", "b")),
+    "MIG-SEC-001": lambda s, ok: DmsEndpoint(s, "endpoint", endpoint_id=f"source-{SUFFIX}", endpoint_type="source",
+                                             engine_name="postgres", ssl_mode="require", kms_key_arn=cmk(s).arn,
+                                             **({"secrets_manager_arn": "arn:aws:secretsmanager:x"} if ok
+                                                else {"username": "u", "password": "hunter2hunter2"})),
+})
 # A subnet handing out public IPs is the second face of MIG-PUB-002.
 EXTRA_CASES: dict[str, Callable[[Construct, bool], None]] = {
     "MIG-PUB-002": lambda s, ok: Subnet(s, "subnet", vpc_id="vpc", cidr_block="10.0.0.0/24",

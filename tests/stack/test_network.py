@@ -35,10 +35,11 @@ def test_peering_routes_both_ways_with_dns_resolution(synthesized):
     assert destinations == {net.production_vpc_cidr, net.migration_vpc_cidr}
 
 
-def test_flow_logs_to_encrypted_group(synthesized):
-    flow = synthesized.one("aws_flow_log")
-    assert flow["traffic_type"] == "ALL"
-    assert flow["log_destination_type"] == "cloud-watch-logs"
+def test_flow_logs_of_both_vpcs_to_encrypted_group(synthesized):
+    flows = synthesized.resources("aws_flow_log")
+    vpcs = {f"${{aws_vpc.{name}.id}}" for name, _ in synthesized.resource_items("aws_vpc")}
+    assert {f["vpc_id"] for f in flows} == vpcs
+    assert all(f["traffic_type"] == "ALL" and f["log_destination_type"] == "cloud-watch-logs" for f in flows)
     groups = [g for g in synthesized.resources("aws_cloudwatch_log_group") if "flow-logs" in g["name"]]
     assert len(groups) == 1 and groups[0]["kms_key_id"].startswith("${aws_kms_key.")
 
