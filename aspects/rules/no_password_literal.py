@@ -15,9 +15,9 @@ def literal_secrets(value: object, path: str = ""):
             if key == "//":
                 continue
             here = f"{path}.{key}" if path else key
-            if SECRET_KEY.search(key) and key not in ALLOWED_KEYS and isinstance(inner, str | int) and inner != "":
-                if not (isinstance(inner, str) and inner.startswith("${")):
-                    yield here
+            literal = isinstance(inner, int) or (isinstance(inner, str) and inner != "" and not inner.startswith("${"))
+            if SECRET_KEY.search(key) and key not in ALLOWED_KEYS and literal:
+                yield here
             yield from literal_secrets(inner, here)
     elif isinstance(value, list):
         for index, inner in enumerate(value):
