@@ -1,4 +1,5 @@
-# Two entry points for users: `make synth` (the main job) and `make test`. Everything installs on first use.
+# Two entry points for users: `make gate` (the main job: synth + compliance gate) and `make test`.
+# Everything installs on first use.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -14,7 +15,10 @@ endif
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: synth test lint bench outputs clean
+.PHONY: gate synth test lint bench outputs clean
+
+gate: $(DEPS)
+	$(BIN)/python -m policies.gate
 
 synth: $(DEPS)
 	$(BIN)/python main.py

@@ -3,7 +3,8 @@
 - stock floor: `import cdktf_cdktf_provider_aws.<module>` for every module the stack uses, the way every
   CDKTF user pays it (the package __init__ loads all ~1,500 submodules);
 - synth: a full `python main.py` (fast import on), wall time and peak memory of the process tree;
-- the same synth without the compliance aspects, for their cost.
+- the same synth without the compliance aspects, for their cost;
+- the whole gate (synth, checkov, Terraform's parser) as a fresh process.
 """
 
 from __future__ import annotations
@@ -99,15 +100,19 @@ def main() -> int:
                         args.repeat)
         bare = measure("same synth without compliance aspects", [sys.executable, "bench/synth_without_checks.py"],
                        synth_env, args.repeat)
+        gate = measure("python -m policies.gate (synth+checkov+parser)", [sys.executable, "-m", "policies.gate",
+                       "--reports", str(Path(out) / "reports")], synth_env, args.repeat)
         stock = measure("python main.py (full synth, stock import)", [sys.executable, "main.py"],
                         {**synth_env, "MIGRATION_FAST_IMPORT": "0"}, 1)
-    figures.update(floor=floor, synth=synth, bare_synth=bare, stock_synth=stock)
+    figures.update(floor=floor, synth=synth, bare_synth=bare, gate=gate, stock_synth=stock)
+    figures["gate_over_floor"] = round(gate["median_s"] / floor["median_s"], 3)
     figures["aspects_ratio"] = round(synth["median_s"] / bare["median_s"], 3)
     ratio = synth["median_s"] / floor["median_s"]
     figures["synth_over_floor"] = round(ratio, 3)
     print(f"\nsynth / stock floor = {ratio:.3f}  (target <= 0.35)")
     print(f"synth peak memory   = {synth['peak_rss_mib']:.1f} MiB  (target <= 1024)")
     print(f"synth with aspects / without = {figures['aspects_ratio']:.3f}  (target <= 1.10)")
+    print(f"whole gate / stock floor     = {figures['gate_over_floor']:.3f}  (target <= 1.0)")
     warm = subprocess.run([sys.executable, "bench/aspects_overhead.py"], cwd=ROOT, env=env, capture_output=True,
                           text=True, check=True).stdout.strip().splitlines()
     print("in one warm process (construct + synth only, imports excluded):")

@@ -15,7 +15,8 @@ def literal_secrets(value: object, path: str = ""):
             if key == "//":
                 continue
             here = f"{path}.{key}" if path else key
-            literal = isinstance(inner, int) or (isinstance(inner, str) and inner != "" and not inner.startswith("${"))
+            number = isinstance(inner, int) and not isinstance(inner, bool)
+            literal = number or (isinstance(inner, str) and inner != "" and not inner.startswith("${"))
             if SECRET_KEY.search(key) and key not in ALLOWED_KEYS and literal:
                 yield here
             yield from literal_secrets(inner, here)

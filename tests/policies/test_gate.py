@@ -1,0 +1,148 @@
+"""The gate end to end: the real stack passes; overrides, hand edits and bad structure fail it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+import yaml
+from cdktf import App
+
+from aspects.registry import RULES
+from policies import gate
+from stack.config import Config
+from stack.migration_stack import MigrationStack
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def real_verdict(synthesized, tmp_path_factory):
+    outdir = synthesized.path.parents[2]
+    reports = tmp_path_factory.mktemp("reports")
+    code = gate.run(outdir, synth=False, reports=reports)
+    return code, json.loads((reports / "gate.json").read_text()), reports
+
+
+def test_real_stack_passes_the_gate(real_verdict):
+    code, verdict, _ = real_verdict
+    assert code == 0
+    assert all(row["failed"] == 0 for row in verdict["counts"].values())
+    assert verdict["counts"]["checkov built-in"]["passed"] > 100
+    assert verdict["counts"]["checkov custom"]["passed"] > 300
+    assert verdict["counts"]["terraform parser"]["passed"] >= 1
+
+
+def test_reports_are_sarif_and_junit(real_verdict):
+    _, _, reports = real_verdict
+    sarif = json.loads((reports / "gate.sarif").read_text())
+    assert sarif["version"] == "2.1.0" and sarif["runs"][0]["tool"]["driver"]["name"]
+    suites = ET.parse(reports / "gate-junit.xml").getroot()
+    assert suites.tag == "testsuites"
+    assert {s.get("name") for s in suites} >= {"checkov built-in", "checkov custom", "terraform parser"}
+
+
+def test_every_aspect_rule_has_a_checkov_twin():
+    from checkov.terraform.checks.resource.registry import resource_registry
+
+    resource_registry.load_external_checks(str(gate.CHECKS_DIR))
+    twins = {check.id for checks in list(resource_registry.checks.values()) + [resource_registry.wildcard_checks.get(k, [])
+                                                                             for k in resource_registry.wildcard_checks]
+             for check in checks if check.id.startswith("MIG-")}
+    assert set(RULES) <= twins, f"rules without a twin: {sorted(set(RULES) - twins)}"
+
+
+def test_skips_have_reasons_are_known_and_still_needed(real_verdict):
+    from checkov.terraform.checks.resource.registry import resource_registry
+
+    reasons = yaml.safe_load(gate.SKIPS.read_text())
+    configured = yaml.safe_load(gate.CONFIG.read_text())["skip-check"]
+    assert sorted(configured) == sorted(reasons)
+    known = {check.id for checks in resource_registry.checks.values() for check in checks}
+    _, verdict, _ = real_verdict
+    skipped = {r["check_id"] for r in verdict["results"] if r["status"] == "skipped"}
+    for check_id, reason in reasons.items():
+        assert len(reason.strip()) >= 10, check_id
+        assert check_id in known, f"{check_id} is not a checkov check"
+        assert check_id in skipped, f"{check_id} no longer fails: remove its skip"
+
+
+def synth_broken(tmp_path, edit) -> tuple[int, dict]:
+    """Synthesize a stack without the synth-time aspects (as a bypass would), let `edit` break it, gate it."""
+    app = App(outdir=str(tmp_path / "out"))
+    stack = MigrationStack(app, "migration-brk02", config=Config(environment_suffix="brk02"), compliance_checks=False)
+    edit(stack, None)
+    app.synth()
+    path = tmp_path / "out" / "stacks" / "migration-brk02" / "cdk.tf.json"
+    document = json.loads(path.read_text())
+    edit(None, document)
+    path.write_text(json.dumps(document))
+    code = gate.run(tmp_path / "out", synth=False, reports=tmp_path / "reports")
+    return code, json.loads((tmp_path / "reports" / "gate.json").read_text())
+
+
+def failed_ids(verdict) -> set[str]:
+    return {r["check_id"] for r in verdict["results"] if r["status"] == "failed"}
+
+
+def test_override_escape_hatch_fails_the_gate(tmp_path):
+    def edit(stack, document):
+        if stack is not None:
+            stack.node.find_child("events").node.find_child("topic").add_override("kms_master_key_id", "")
+            instance = stack.node.find_child("migration").node.find_child("instance")
+            instance.add_override("publicly_accessible", True)
+    code, verdict = synth_broken(tmp_path, edit)
+    assert code == 1
+    assert {"MIG-ENC-005", "MIG-PUB-001", "CKV_AWS_26"} <= failed_ids(verdict)
+
+
+def test_hand_edited_json_fails_the_gate(tmp_path):
+    def edit(stack, document):
+        if document is not None:
+            endpoint = next(iter(document["resource"]["aws_dms_endpoint"].values()))
+            endpoint["password"] = "hunter2hunter2"
+            endpoint["ssl_mode"] = "none"
+            for record in document["resource"]["aws_route53_record"].values():
+                record["lifecycle"] = {}
+    code, verdict = synth_broken(tmp_path, edit)
+    assert code == 1
+    assert {"MIG-SEC-001", "MIG-TLS-001", "MIG-MIG-001"} <= failed_ids(verdict)
+
+
+def test_invalid_terraform_structure_fails_through_the_parser(tmp_path):
+    def edit(stack, document):
+        if document is not None:
+            task = next(iter(document["resource"]["aws_dms_replication_task"].values()))
+            task["lifecycle"] = {"ignore_changez": ["replication_task_settings"]}
+    code, verdict = synth_broken(tmp_path, edit)
+    assert code == 1
+    parser = [r for r in verdict["results"] if r["source"] == "terraform parser" and r["status"] == "failed"]
+    assert parser and "ignore_changez" in parser[0]["message"]
+
+
+def test_suppression_recorded_by_the_aspects_is_honoured_and_an_unused_one_fails(tmp_path):
+    from aspects.compliance import suppress
+
+    def edit(stack, document):
+        if stack is not None:
+            topic = stack.node.find_child("events").node.find_child("topic")
+            topic.add_override("name", "shared-notices")
+            suppress(topic, "MIG-NAM-001", "shared topic owned by the platform team")
+            suppress(stack.node.find_child("cutover").node.find_child("dlq"), "MIG-NAM-001", "kept for an old name")
+    code, verdict = synth_broken(tmp_path, edit)
+    suppressed = [r for r in verdict["results"] if r["status"] == "suppressed"]
+    assert [(r["check_id"], r["message"]) for r in suppressed] == [("MIG-NAM-001",
+                                                                     "shared topic owned by the platform team")]
+    assert code == 1 and failed_ids(verdict) == {"MIG-SUP-001"}
+
+
+def test_gate_refuses_a_skip_without_reason(tmp_path, monkeypatch):
+    config = tmp_path / ".checkov.yaml"
+    shutil.copy(ROOT / ".checkov.yaml", config)
+    data = yaml.safe_load(config.read_text())
+    data["skip-check"].append("CKV_AWS_26")
+    config.write_text(yaml.safe_dump(data))
+    monkeypatch.setattr(gate, "CONFIG", config)
+    with pytest.raises(gate.GateConfigError, match="CKV_AWS_26"):
+        gate.load_skips()
