@@ -1,9 +1,36 @@
-"""Cutover controller entry point."""
+"""Cutover controller entry point: parse, log, dispatch. The decisions live in cutover.logic."""
 
 from __future__ import annotations
 
+import logging
 
-def handle(event, context):  # pragma: no cover - replaced by the controller
-    if not isinstance(event, dict):
-        raise ValueError("event must be a JSON object")
-    return {"ok": True}
+import boto3
+from cutover.log import line
+from cutover.logic import CommandRefusedError
+from cutover.models import InputError, parse
+from cutover.service import Controller, Gateways
+from cutover.settings import Settings
+
+SETTINGS = Settings.from_env()  # validated once per cold start
+_controller: Controller | None = None
+
+
+def controller() -> Controller:
+    global _controller
+    if _controller is None:
+        clients = {name: boto3.client(name) for name in ("route53", "ssm", "dms", "cloudwatch", "rds", "sns", "backup")}
+        _controller = Controller(SETTINGS, Gateways.from_clients(SETTINGS, clients))
+    return _controller
+
+
+def handle(event, context=None):
+    try:
+        trigger = parse(event)
+    except InputError as error:
+        line("rejected input", phase="unknown", weights={}, level=logging.WARNING, error=str(error))
+        return {"ok": False, "error": str(error)}
+    try:
+        return controller().handle(trigger)
+    except CommandRefusedError as error:
+        line("command refused", phase="unknown", weights={}, level=logging.WARNING, error=str(error))
+        return {"ok": False, "error": str(error)}

@@ -112,8 +112,8 @@ class Cutover(Construct):
                           f"{service}.{account.region}.amazonaws.com" for service in ("ssm", "sns", "sqs")]}}),
             iam.allow("ReplicationTasks", ["dms:DescribeTableStatistics", "dms:StartReplicationTask",
                                            "dms:StopReplicationTask"], [t.forward_task_arn, t.reverse_task_arn]),
-            iam.allow("ClusterState", ["rds:DescribeDBClusters", "rds:DescribeDBInstances"],
-                      [t.cluster_arn, account.arn("rds", f"db:{t.cluster_id}-*")]),
+            iam.allow("ClusterState", ["rds:DescribeDBClusters"],
+                      [t.cluster_arn, account.arn("rds", f"cluster:{t.restore_cluster_prefix}*")]),
             iam.allow("RestoreToCheckpoint", ["rds:AddTagsToResource", "rds:RestoreDBClusterToPointInTime"], [
                 t.cluster_arn, account.arn("rds", f"cluster:{t.restore_cluster_prefix}*"),
                 account.arn("rds", f"subgrp:{t.db_subnet_group}"),

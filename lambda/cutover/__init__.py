@@ -1,0 +1,1 @@
+"""The cutover controller: pure decision logic, typed models, and one gateway per AWS service."""

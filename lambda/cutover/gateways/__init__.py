@@ -1,0 +1,1 @@
+"""One gateway per AWS service: the only modules that call boto3."""

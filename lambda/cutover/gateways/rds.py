@@ -1,0 +1,41 @@
+"""RDS: the writer's health, and the point-in-time copy-on-write restore that replaces backtrack."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from botocore.exceptions import ClientError
+
+from cutover.gateways.retry import with_backoff
+
+
+class RdsGateway:
+    def __init__(self, client, *, cluster_id: str, subnet_group: str, security_group_id: str,
+                 parameter_group: str, kms_key_arn: str):
+        self.client, self.cluster_id = client, cluster_id
+        self.subnet_group, self.security_group_id = subnet_group, security_group_id
+        self.parameter_group, self.kms_key_arn = parameter_group, kms_key_arn
+
+    def writer(self) -> tuple[bool, str]:
+        clusters = with_backoff(lambda: self.client.describe_db_clusters(
+            DBClusterIdentifier=self.cluster_id))["DBClusters"]
+        cluster = clusters[0]
+        writers = [m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", []) if m.get("IsClusterWriter")]
+        ok = cluster.get("Status") == "available" and bool(writers)
+        return ok, f"cluster={cluster.get('Status')} writer={writers[0] if writers else 'none'}"
+
+    def restore(self, cluster_id: str, to_time: datetime, tags: list[dict]) -> str:
+        response = with_backoff(lambda: self.client.restore_db_cluster_to_point_in_time(
+            DBClusterIdentifier=cluster_id, SourceDBClusterIdentifier=self.cluster_id, RestoreType="copy-on-write",
+            RestoreToTime=to_time, DBSubnetGroupName=self.subnet_group, VpcSecurityGroupIds=[self.security_group_id],
+            DBClusterParameterGroupName=self.parameter_group, KmsKeyId=self.kms_key_arn,
+            EnableIAMDatabaseAuthentication=True, CopyTagsToSnapshot=True, DeletionProtection=False, Tags=tags))
+        return response["DBCluster"]["Status"]
+
+    def cluster_status(self, cluster_id: str) -> str:
+        try:
+            return self.client.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["Status"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "DBClusterNotFoundFault":
+                return "not found"
+            raise

@@ -1,0 +1,58 @@
+"""Route 53: read the weighted pair and change both records in one atomic batch."""
+
+from __future__ import annotations
+
+import time
+
+from cutover.gateways.retry import with_backoff
+from cutover.models import Weights
+
+
+class RecordsError(RuntimeError):
+    """The weighted pair is not as deployed (missing, or a different shape)."""
+
+
+class Route53Gateway:
+    def __init__(self, client, *, zone_id: str, record_name: str, onprem_id: str, aurora_id: str,
+                 insync_timeout: float = 90.0, sleep=time.sleep):
+        self.client, self.zone_id, self.name = client, zone_id, record_name.rstrip(".") + "."
+        self.onprem_id, self.aurora_id = onprem_id, aurora_id
+        self.insync_timeout, self.sleep = insync_timeout, sleep
+
+    def _pair(self) -> dict[str, dict]:
+        response = with_backoff(lambda: self.client.list_resource_record_sets(
+            HostedZoneId=self.zone_id, StartRecordName=self.name, MaxItems="10"), sleep=self.sleep)
+        pair = {r["SetIdentifier"]: r for r in response["ResourceRecordSets"]
+                if r["Name"] == self.name and r.get("SetIdentifier") in (self.onprem_id, self.aurora_id)}
+        if set(pair) != {self.onprem_id, self.aurora_id}:
+            raise RecordsError(f"weighted records {self.onprem_id}/{self.aurora_id} of {self.name} not found")
+        return pair
+
+    def weights(self) -> Weights:
+        pair = self._pair()
+        return Weights(int(pair[self.onprem_id]["Weight"]), int(pair[self.aurora_id]["Weight"]))
+
+    def set_weights(self, weights: Weights) -> str:
+        """UPSERT both records in one ChangeBatch (atomic), then wait until it is INSYNC."""
+        pair = self._pair()
+        changes = []
+        for set_id, weight in ((self.onprem_id, weights.onprem), (self.aurora_id, weights.aurora)):
+            record = {k: v for k, v in pair[set_id].items() if k in ("Name", "Type", "SetIdentifier", "TTL",
+                                                                      "ResourceRecords", "AliasTarget")}
+            changes.append({"Action": "UPSERT", "ResourceRecordSet": {**record, "Weight": weight}})
+        response = with_backoff(lambda: self.client.change_resource_record_sets(
+            HostedZoneId=self.zone_id, ChangeBatch={"Comment": f"cutover {weights.onprem}/{weights.aurora}",
+                                                    "Changes": changes}), sleep=self.sleep)
+        change_id = response["ChangeInfo"]["Id"]
+        self._wait_insync(change_id, response["ChangeInfo"].get("Status"))
+        return change_id
+
+    def _wait_insync(self, change_id: str, status: str | None) -> None:
+        waited, delay = 0.0, 1.0
+        while status != "INSYNC":
+            if waited >= self.insync_timeout:
+                raise TimeoutError(f"Route 53 change {change_id} not INSYNC after {waited:.0f} s")
+            self.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 10.0)
+            status = with_backoff(lambda: self.client.get_change(Id=change_id), sleep=self.sleep)["ChangeInfo"]["Status"]
