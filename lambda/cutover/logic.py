@@ -241,5 +241,5 @@ def _restore(state: State, command: Command, settings: Settings, now: datetime) 
     new = replace(state, restore=restore, updated_at=now, reason=f"point-in-time restore requested{why}")
     return Decision(new, (RestoreCluster(to_time, cluster_id),
                           Notify("Restore to checkpoint", f"Restoring {settings.cluster_id} to {to_time.isoformat()} "
-                                 f"as new cluster {cluster_id} (copy-on-write); add an instance to query it.")),
+                                 f"as new cluster {cluster_id} (point-in-time); add an instance to query it.")),
                     label="restore-started", result={"outcome": "restore started", "restore": restore})

@@ -82,8 +82,9 @@ class Controller:
     def handle(self, trigger: Trigger) -> dict:
         now = self.clock()
         raw, version = self.gw.parameters.read()
-        state = State.from_json(raw)
         observed = self.gw.route53.weights()
+        stored = State.from_json(raw)
+        state = logic.reconcile(stored, observed, self.settings, now)
         observations, gates = None, None
         if logic.wants_gates(state, trigger, self.settings, now):
             shifting = state.phase is Phase.SHIFTING and not (isinstance(trigger, Command)
@@ -102,7 +103,7 @@ class Controller:
                                                for a in decision.actions], would_become=decision.state.to_json())
             return result
         new_state, notices = self._act(state, decision, observations, version)
-        if new_state != state:
+        if new_state != stored:
             version = self.gw.parameters.write_if_latest(new_state.to_json(), version)
             if decision.label:
                 self.gw.parameters.label(version, decision.label)

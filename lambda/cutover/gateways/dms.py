@@ -9,8 +9,9 @@ from cutover.gateways.retry import with_backoff
 
 
 class DmsGateway:
-    def __init__(self, client, *, forward_arn: str, reverse_arn: str):
+    def __init__(self, client, *, forward_arn: str, reverse_arn: str, statistics_client=None):
         self.client, self.forward_arn, self.reverse_arn = client, forward_arn, reverse_arn
+        self.statistics_client = statistics_client or client
 
     def task(self, arn: str) -> TaskStatus:
         response = with_backoff(lambda: self.client.describe_replication_tasks(
@@ -29,7 +30,7 @@ class DmsGateway:
             kwargs = {"ReplicationTaskArn": self.forward_arn, "MaxRecords": 500}
             if marker:
                 kwargs["Marker"] = marker
-            response = with_backoff(lambda: self.client.describe_table_statistics(**kwargs))  # noqa: B023
+            response = with_backoff(lambda: self.statistics_client.describe_table_statistics(**kwargs))  # noqa: B023
             tables.extend(response.get("TableStatistics", []))
             marker = response.get("Marker")
             if not marker:

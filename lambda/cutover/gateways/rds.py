@@ -1,4 +1,8 @@
-"""RDS: the writer's health, and the point-in-time copy-on-write restore that replaces backtrack."""
+"""RDS: the writer's health, and the point-in-time restore that replaces backtrack.
+
+A copy-on-write clone can only be taken at the latest restorable time (RDS rejects RestoreToTime with
+copy-on-write), so going back to a recorded checkpoint is a full-copy point-in-time restore.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ class RdsGateway:
 
     def restore(self, cluster_id: str, to_time: datetime, tags: list[dict]) -> str:
         response = with_backoff(lambda: self.client.restore_db_cluster_to_point_in_time(
-            DBClusterIdentifier=cluster_id, SourceDBClusterIdentifier=self.cluster_id, RestoreType="copy-on-write",
+            DBClusterIdentifier=cluster_id, SourceDBClusterIdentifier=self.cluster_id, RestoreType="full-copy",
             RestoreToTime=to_time, DBSubnetGroupName=self.subnet_group, VpcSecurityGroupIds=[self.security_group_id],
             DBClusterParameterGroupName=self.parameter_group, KmsKeyId=self.kms_key_arn,
             EnableIAMDatabaseAuthentication=True, CopyTagsToSnapshot=True, DeletionProtection=False, Tags=tags))

@@ -1,0 +1,196 @@
+"""The handler end to end against emulated AWS: a full canary cutover, rollback, restore, and faults."""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import pytest
+from botocore.exceptions import ClientError
+from cutover.gateways.ssm import CheckpointConflictError
+from cutover.models import Command, Weights
+from moto import mock_aws
+
+from tests.controller.world import World
+
+TICK = {"id": "tick", "source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+
+
+@pytest.fixture
+def world(monkeypatch):
+    with mock_aws():
+        w = World()
+        for key, value in w.env.items():
+            monkeypatch.setenv(key, value)
+        handler = importlib.import_module("handler")
+        handler = importlib.reload(handler)  # settings are validated at import, as at a cold start
+        handler._controller = w.controller()
+        w.handle = handler.handle
+        yield w
+
+
+def tick(world, minutes=1):
+    world.clock.advance(minutes)
+    world.latency(5)
+    return world.handle(TICK)
+
+
+def run_full_cutover(world):
+    world.validation_clean()
+    started = world.handle({"command": "start-cutover", "reason": "change CHG-1"})
+    assert started["ok"] and started["phase"] == "shifting", started
+    assert world.task("reverse").status == "running"  # started before any traffic reaches Aurora
+    seen = [world.weights()]
+    for _ in range(6):
+        world.validation_clean(pending=3)  # CDC keeps adding pending validations while shifting
+        result = tick(world, 16)
+        seen.append(world.weights())
+        if result["phase"] == "cut-over":
+            break
+    return seen
+
+
+def test_status_shows_every_gate_with_its_measurement(world):
+    world.validation_clean()
+    status = world.handle({"command": "status"})
+    assert status["ok"] and status["phase"] == "replicating" and status["ready_to_start"] is True
+    names = [g["name"] for g in status["gates"]]
+    assert names == ["forward task running, full load complete", "data validation clean",
+                     "CDCLatencySource <= 60 s for 5 min", "CDCLatencyTarget <= 60 s for 5 min",
+                     "Aurora writer available", "reverse task ready"]
+    assert all(g["measured"] for g in status["gates"])
+
+
+def test_full_cutover_walks_every_canary_step_and_backs_up(world):
+    world.expect_backup()
+    seen = run_full_cutover(world)
+    assert seen == [(100, 0), (90, 10), (50, 50), (0, 100)]
+    state = world.state()
+    assert state["phase"] == "cut-over" and state["backup_job"] == "job-0001"
+    labels = {label for version in world.history() for label in version.get("Labels", [])}
+    assert {"cutover-started", "cutover-complete"} <= labels
+    notices = world.notices()
+    assert "Cutover started" in notices and "Cutover complete" in notices
+    world.backups.assert_no_pending_responses()
+
+
+def test_no_shift_while_latency_is_over_the_threshold(world):
+    world.validation_clean()
+    world.handle({"command": "start-cutover"})
+    for _ in range(3):
+        world.clock.advance(16)
+        world.latency(90)
+        world.validation_clean(pending=1)
+        result = world.handle(TICK)
+        assert result["outcome"] == "waiting for gates"
+    assert world.weights() == (100, 0)
+
+
+def test_lag_alarm_rolls_back_and_checkpoints(world, samples):
+    world.expect_backup()
+    world.validation_clean()
+    world.handle({"command": "start-cutover"})
+    world.validation_clean(pending=1)
+    tick(world, 1)
+    assert world.weights() == (90, 10)
+    alarm = dict(samples["cloudwatch-lag-alarm"], detail={**samples["cloudwatch-lag-alarm"]["detail"],
+                                                           "alarmName": world.settings.lag_alarm_names[1]})
+    result = world.handle(alarm)
+    assert result["phase"] == "rolled-back" and world.weights() == (100, 0)
+    again = world.handle(alarm)  # redelivered: changes nothing
+    assert again["outcome"] == "duplicate event ignored"
+    labels = {label for version in world.history() for label in version.get("Labels", [])}
+    assert "rolled-back" in labels
+    assert world.task("reverse").status == "running"  # on-prem stays current with Aurora's writes
+
+
+def test_dms_event_is_recorded_and_notified(world, samples):
+    event = dict(samples["dms-task-failed"], resources=[world.forward_arn])
+    result = world.handle(event)
+    assert result["ok"]
+    recorded = world.clients["ssm"].get_parameter(Name=world.settings.event_parameter, WithDecryption=True)
+    assert "REPLICATION_TASK_FAILED" in recorded["Parameter"]["Value"]
+    assert any("REPLICATION_TASK_FAILED" in n for n in world.notices())
+
+
+def test_restore_to_checkpoint_creates_a_new_cluster(world):
+    world.expect_backup()
+    run_full_cutover(world)
+    dry = world.handle({"command": "restore-to-checkpoint", "dry_run": True})
+    assert dry["dry_run"] and "RestoreCluster" in dry["would"][0]
+    result = world.handle({"command": "restore-to-checkpoint", "reason": "bad batch job"})
+    assert result["outcome"] == "restore started"
+    cluster_id = result["restore"]["cluster_id"]
+    assert cluster_id.startswith(world.settings.restore_cluster_prefix)
+    clusters = world.clients["rds"].describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"]
+    assert len(clusters) == 1
+    world.validation_clean()
+    status = world.handle({"command": "status"})
+    assert status["state"]["restore"]["cluster_id"] == cluster_id and status["restore_status"] != "not found"
+
+
+def test_dry_run_and_bad_input_write_nothing(world):
+    before = world.history()
+    world.validation_clean()
+    dry = world.handle({"command": "start-cutover", "dry_run": True})
+    assert dry["dry_run"] and dry["ok"]
+    for bad in ({"command": "explode"}, {"command": "pause"}, "not json", {"source": "aws.s3"}):
+        result = world.handle(bad)
+        assert result["ok"] is False and result["error"]
+    assert world.history() == before and world.weights() == (100, 0)
+    assert world.task("reverse").status == "ready"
+
+
+def test_route53_busy_is_retried_and_persistent_failure_changes_nothing(world):
+    calls = {"n": 0}
+
+    def busy(**kwargs):
+        calls["n"] += 1
+        if calls["n"] <= 2 or os.environ.get("ROUTE53_DOWN"):
+            raise ClientError({"Error": {"Code": "PriorRequestNotComplete", "Message": "busy"}},
+                              "ChangeResourceRecordSets")
+
+    events = world.clients["route53"].meta.events
+    events.register("before-call.route53.ChangeResourceRecordSets", busy)
+    world.validation_clean()
+    world.handle({"command": "start-cutover"})
+    world.validation_clean(pending=1)
+    tick(world, 1)
+    assert world.weights() == (90, 10) and calls["n"] == 3  # two busy answers, then through
+    os.environ["ROUTE53_DOWN"] = "1"
+    try:
+        world.validation_clean(pending=1)
+        with pytest.raises(ClientError):
+            tick(world, 16)
+    finally:
+        del os.environ["ROUTE53_DOWN"]
+    assert world.weights() == (90, 10) and world.state()["weights"] == {"onprem": 90, "aurora": 10}
+
+
+def test_crash_between_route53_and_checkpoint_is_repaired_by_the_next_tick(world):
+    world.validation_clean()
+    world.handle({"command": "start-cutover"})
+    # The weights moved but the checkpoint write was lost (a crash): the records are the truth.
+    world.controller().gw.route53.set_weights(Weights(90, 10))
+    assert world.state()["weights"] == {"onprem": 100, "aurora": 0}
+    result = tick(world, 1)
+    assert world.state()["weights"] == {"onprem": 90, "aurora": 10} and world.state()["step"] == 0
+    assert result["weights"] == {"onprem": 90, "aurora": 10}
+
+
+def test_concurrent_checkpoint_write_is_detected(world):
+    controller = world.controller()
+    original = controller.gw.parameters.read
+
+    def read_then_someone_writes():
+        value, version = original()
+        world.clients["ssm"].put_parameter(Name=world.settings.state_parameter, Value=value, Type="SecureString",
+                                           Overwrite=True)
+        controller.gw.parameters.read = original
+        return value, version
+
+    world.validation_clean()
+    controller.handle(Command("start-cutover"))
+    controller.gw.parameters.read = read_then_someone_writes
+    with pytest.raises(CheckpointConflictError):
+        controller.handle(Command("rollback"))

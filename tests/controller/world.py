@@ -1,0 +1,121 @@
+"""An emulated AWS world for the controller: moto for what it implements, botocore Stubber for the rest
+(DMS table statistics and AWS Backup jobs, which moto lacks)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import boto3
+from botocore.stub import ANY, Stubber
+from cutover.service import Controller, Gateways
+from cutover.settings import Settings
+from moto.dms.models import dms_backends
+
+from stack.constructs.checkpoints import INITIAL_EVENT, INITIAL_STATE
+from tests.controller.fakes import ACCOUNT, REGION, Clock, environment
+
+
+class World:
+    """Resources shaped as the stack deploys them, and handles to inspect and disturb them."""
+
+    def __init__(self, **env_overrides: str):
+        self.clock = Clock()
+        session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+        self.clients = {name: session.client(name) for name in ("route53", "ssm", "dms", "cloudwatch", "rds", "sns",
+                                                                 "sqs", "kms", "backup")}
+        c = self.clients
+        key = c["kms"].create_key()["KeyMetadata"]["Arn"]
+        zone = c["route53"].create_hosted_zone(Name="payments-db.internal", CallerReference="ref")["HostedZone"]
+        self.zone_id = zone["Id"].split("/")[-1]
+        self.record_name = "db.payments-db.internal"
+        c["route53"].change_resource_record_sets(HostedZoneId=self.zone_id, ChangeBatch={"Changes": [
+            {"Action": "CREATE", "ResourceRecordSet": {
+                "Name": self.record_name, "Type": "CNAME", "TTL": 60, "SetIdentifier": set_id, "Weight": weight,
+                "ResourceRecords": [{"Value": target}]}}
+            for set_id, weight, target in (("onprem", 100, "pgprimary.corp.example.com"),
+                                           ("aurora", 0, "aurora-test01.cluster-x.us-east-1.rds.amazonaws.com"))]})
+        env = environment(HOSTED_ZONE_ID=self.zone_id, **env_overrides)
+        for name, value in ((env["STATE_PARAMETER"], INITIAL_STATE), (env["EVENT_PARAMETER"], INITIAL_EVENT)):
+            c["ssm"].put_parameter(Name=name, Value=json.dumps(value), Type="SecureString", KeyId=key)
+        topic = c["sns"].create_topic(Name="migration-notices-test01")["TopicArn"]
+        queue = c["sqs"].create_queue(QueueName="notices")["QueueUrl"]
+        queue_arn = c["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        c["sns"].subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        self.queue = queue
+        tasks = {}
+        for key_name, task_id, kind in (("FORWARD_TASK_ARN", "forward-cdc-test01", "full-load-and-cdc"),
+                                        ("REVERSE_TASK_ARN", "reverse-cdc-test01", "cdc")):
+            tasks[key_name] = c["dms"].create_replication_task(
+                ReplicationTaskIdentifier=task_id, SourceEndpointArn="arn:aws:dms:::endpoint:s",
+                TargetEndpointArn="arn:aws:dms:::endpoint:t", ReplicationInstanceArn="arn:aws:dms:::rep:i",
+                MigrationType=kind, TableMappings="{}")["ReplicationTask"]["ReplicationTaskArn"]
+        self.forward_arn, self.reverse_arn = tasks["FORWARD_TASK_ARN"], tasks["REVERSE_TASK_ARN"]
+        self.task("forward").run()
+        self.task("reverse").ready()
+        c["rds"].create_db_cluster(DBClusterIdentifier="aurora-test01", Engine="aurora-postgresql",
+                                   MasterUsername="migration_admin", ManageMasterUserPassword=True)
+        c["rds"].create_db_instance(DBInstanceIdentifier="aurora-test01-writer", DBClusterIdentifier="aurora-test01",
+                                    Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
+        env.update(FORWARD_TASK_ARN=self.forward_arn, REVERSE_TASK_ARN=self.reverse_arn, TOPIC_ARN=topic)
+        self.env = env
+        self.settings = Settings.from_env(env)
+        self.statistics = Stubber(session.client("dms"))
+        self.backups = Stubber(c["backup"])
+        self.statistics.activate()
+        self.backups.activate()
+        self.latency(5)
+
+    def task(self, which: str):
+        arn = self.forward_arn if which == "forward" else self.reverse_arn
+        return dms_backends[ACCOUNT][REGION].replication_tasks[arn]
+
+    def controller(self) -> Controller:
+        gateways = Gateways.from_clients(self.settings, self.clients)
+        gateways.dms.statistics_client = self.statistics.client
+        gateways.route53.sleep = lambda _: None
+        return Controller(self.settings, gateways, clock=self.clock)
+
+    def latency(self, seconds: float, minutes: int = 10) -> None:
+        """One datapoint a minute for both CDC latency metrics, ending at the current minute."""
+        end = self.clock().replace(second=0, microsecond=0)
+        dims = [{"Name": "ReplicationInstanceIdentifier", "Value": self.settings.dms_instance_id},
+                {"Name": "ReplicationTaskIdentifier", "Value": self.settings.forward_task_resource_id}]
+        self.clients["cloudwatch"].put_metric_data(Namespace="AWS/DMS", MetricData=[
+            {"MetricName": metric, "Dimensions": dims, "Value": seconds, "Unit": "Seconds",
+             "Timestamp": end - timedelta(minutes=m) + timedelta(seconds=30)}
+            for metric in ("CDCLatencySource", "CDCLatencyTarget") for m in range(1, minutes + 1)])
+
+    def validation_clean(self, times: int = 1, pending: int = 0) -> None:
+        for _ in range(times):
+            self.statistics.add_response("describe_table_statistics", {"TableStatistics": [
+                {"SchemaName": "public", "TableName": t, "ValidationState": "Validated", "ValidationFailedRecords": 0,
+                 "ValidationPendingRecords": pending, "ValidationSuspendedRecords": 0} for t in ("payments", "ledger")]},
+                {"ReplicationTaskArn": self.forward_arn, "MaxRecords": 500})
+
+    def expect_backup(self) -> None:
+        self.backups.add_response("start_backup_job", {"BackupJobId": "job-0001"}, {
+            "BackupVaultName": self.settings.backup_vault_name, "ResourceArn": self.settings.cluster_arn,
+            "IamRoleArn": self.settings.backup_role_arn, "IdempotencyToken": ANY})
+
+    def weights(self) -> tuple[int, int]:
+        w = self.controller().gw.route53.weights()
+        return w.onprem, w.aurora
+
+    def state(self) -> dict:
+        return json.loads(self.clients["ssm"].get_parameter(Name=self.settings.state_parameter,
+                                                            WithDecryption=True)["Parameter"]["Value"])
+
+    def history(self) -> list[dict]:
+        pages = self.clients["ssm"].get_parameter_history(Name=self.settings.state_parameter, WithDecryption=True)
+        return pages["Parameters"]
+
+    def notices(self) -> list[str]:
+        out = []
+        while True:
+            messages = self.clients["sqs"].receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                return out
+            for m in messages:
+                out.append(json.loads(m["Body"])["Subject"])
+                self.clients["sqs"].delete_message(QueueUrl=self.queue, ReceiptHandle=m["ReceiptHandle"])
