@@ -105,13 +105,13 @@ class Cutover(Construct):
                                                       "route53:ListResourceRecordSets"],
                       [f"arn:{account.partition}:route53:::hostedzone/{t.zone_id}"]),
             iam.allow("WaitForInsync", ["route53:GetChange"], [f"arn:{account.partition}:route53:::change/*"]),
-            iam.allow("Checkpoints", ["ssm:GetParameter", "ssm:GetParameterHistory", "ssm:LabelParameterVersion",
+            iam.allow("Checkpoints", ["ssm:GetParameter", "ssm:LabelParameterVersion",
                                       "ssm:PutParameter"], t.parameter_arns),
             iam.allow("AppKeyThroughItsServices", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
                       [t.app_key_arn], Condition={"StringEquals": {"kms:ViaService": [
                           f"{service}.{account.region}.amazonaws.com" for service in ("ssm", "sns", "sqs")]}}),
-            iam.allow("ReplicationTasks", ["dms:DescribeTableStatistics", "dms:StartReplicationTask",
-                                           "dms:StopReplicationTask"], [t.forward_task_arn, t.reverse_task_arn]),
+            iam.allow("ReplicationTasks", ["dms:DescribeTableStatistics", "dms:StartReplicationTask"],
+                      [t.forward_task_arn, t.reverse_task_arn]),
             iam.allow("ClusterState", ["rds:DescribeDBClusters"],
                       [t.cluster_arn, account.arn("rds", f"cluster:{t.restore_cluster_prefix}*")]),
             iam.allow("RestoreToCheckpoint", ["rds:AddTagsToResource", "rds:RestoreDBClusterToPointInTime"], [

@@ -38,7 +38,7 @@ class World:
         env = environment(HOSTED_ZONE_ID=self.zone_id, **env_overrides)
         for name, value in ((env["STATE_PARAMETER"], INITIAL_STATE), (env["EVENT_PARAMETER"], INITIAL_EVENT)):
             c["ssm"].put_parameter(Name=name, Value=json.dumps(value), Type="SecureString", KeyId=key)
-        topic = c["sns"].create_topic(Name="migration-notices-test01")["TopicArn"]
+        topic = c["sns"].create_topic(Name=env["TOPIC_ARN"].rsplit(":", 1)[1])["TopicArn"]
         queue = c["sqs"].create_queue(QueueName="notices")["QueueUrl"]
         queue_arn = c["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         c["sns"].subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
@@ -53,10 +53,11 @@ class World:
         self.forward_arn, self.reverse_arn = tasks["FORWARD_TASK_ARN"], tasks["REVERSE_TASK_ARN"]
         self.task("forward").run()
         self.task("reverse").ready()
-        c["rds"].create_db_cluster(DBClusterIdentifier="aurora-test01", Engine="aurora-postgresql",
+        c["rds"].create_db_cluster(DBClusterIdentifier=env["CLUSTER_ID"], Engine="aurora-postgresql",
                                    MasterUsername="migration_admin", ManageMasterUserPassword=True)
-        c["rds"].create_db_instance(DBInstanceIdentifier="aurora-test01-writer", DBClusterIdentifier="aurora-test01",
-                                    Engine="aurora-postgresql", DBInstanceClass="db.r6g.large")
+        c["rds"].create_db_instance(DBInstanceIdentifier=f"{env['CLUSTER_ID']}-writer",
+                                    DBClusterIdentifier=env["CLUSTER_ID"], Engine="aurora-postgresql",
+                                    DBInstanceClass="db.r6g.large")
         env.update(FORWARD_TASK_ARN=self.forward_arn, REVERSE_TASK_ARN=self.reverse_arn, TOPIC_ARN=topic)
         self.env = env
         self.settings = Settings.from_env(env)
@@ -64,7 +65,31 @@ class World:
         self.backups = Stubber(c["backup"])
         self.statistics.activate()
         self.backups.activate()
+        self.calls: list[tuple[str, str, dict]] = []
+        self.recording = False  # only the controller's own calls count
+        for client in [*c.values(), self.statistics.client]:
+            client.meta.events.register("provide-client-params", self._record)
+        # Real Route 53 answers PENDING and propagates within a minute; moto is INSYNC at once.
+        c["route53"].meta.events.register("after-call.route53.ChangeResourceRecordSets", self._pending)
         self.latency(5)
+
+    @staticmethod
+    def _pending(parsed, **_):
+        if "ChangeInfo" in parsed:
+            parsed["ChangeInfo"]["Status"] = "PENDING"
+
+    def _record(self, params, model, **_):
+        if self.recording:
+            self.calls.append((model.service_model.service_name, model.name, dict(params)))
+
+    def recorded(self, handle):
+        def wrapper(event):
+            self.recording = True
+            try:
+                return handle(event)
+            finally:
+                self.recording = False
+        return wrapper
 
     def task(self, which: str):
         arn = self.forward_arn if which == "forward" else self.reverse_arn
