@@ -32,6 +32,7 @@ lint: $(DEPS)
 
 bench: $(DEPS)
 	$(BIN)/python bench/benchmark.py
+	$(BIN)/python bench/handler_import.py
 
 outputs: $(DEPS)
 	$(BIN)/python scripts/flat_outputs.py $(or $(OUTPUTS),cdktf-outputs.json)

@@ -7,10 +7,7 @@ Reserved concurrency 1 serializes every weight change.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from cdktf import AssetType, TerraformAsset
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -23,8 +20,8 @@ from constructs import Construct
 
 from stack import iam, naming
 from stack.iam import Account
+from stack.lambda_package import package_source
 
-SOURCE_DIR = Path(__file__).resolve().parents[2] / "lambda"
 RUNTIME = "python3.12"
 UNSCOPED = sorted(iam.UNSCOPED_ACTIONS - {"route53:GetChange"})  # GetChange is scoped to change/* below
 
@@ -56,18 +53,6 @@ class ControllerTargets:
     backup_role_arn: str
     app_key_arn: str
     database_key_arn: str
-
-
-def package_source() -> str:
-    """A folder with only the controller's .py files, so caches never change the code hash."""
-    staging = Path(tempfile.mkdtemp(prefix="cutover-src-"))
-    for path in sorted(SOURCE_DIR.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
-        destination = staging / path.relative_to(SOURCE_DIR)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, destination)
-    return str(staging)
 
 
 class Cutover(Construct):
