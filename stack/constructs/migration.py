@@ -27,17 +27,23 @@ from stack import iam, naming
 from stack.config import MigrationConfig
 from stack.iam import Account
 
+# Both tasks run together once a cutover starts (bidirectional): DMS marks its own changes in a
+# loopback table in this schema on each side, so a change is never replicated back to where it came from.
+LOOPBACK_SCHEMA = "awsdms_loopback"
+LOOPBACK = {"EnableLoopbackPrevention": True, "SourceSchema": LOOPBACK_SCHEMA, "TargetSchema": LOOPBACK_SCHEMA}
 # Minimal on purpose: AWS fills in the rest, and the settings are ignored after creation anyway.
 TASK_SETTINGS = {
     "TargetMetadata": {"SupportLobs": True, "LimitedSizeLobMode": True, "LobMaxSize": 32},
     "FullLoadSettings": {"TargetTablePrepMode": "DO_NOTHING"},
     "Logging": {"EnableLogging": True},
     "ValidationSettings": {"EnableValidation": True, "ValidationMode": "ROW_LEVEL", "ThreadCount": 5},
+    "LoopbackPreventionSettings": LOOPBACK,
 }
 REVERSE_TASK_SETTINGS = {
     "TargetMetadata": {"SupportLobs": True, "LimitedSizeLobMode": True, "LobMaxSize": 32},
     "Logging": {"EnableLogging": True},
     "ValidationSettings": {"EnableValidation": False},
+    "LoopbackPreventionSettings": LOOPBACK,
 }
 ACCOUNT_ROLES = {
     "dms-vpc-role": "service-role/AmazonDMSVPCManagementRole",

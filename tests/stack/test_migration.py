@@ -64,6 +64,12 @@ def test_forward_task_full_load_and_cdc_with_validation(synthesized):
     assert rules[0]["object-locator"] == {"schema-name": synthesized.config.migration.schema, "table-name": "%"}
 
 
+def test_both_tasks_prevent_loopback(synthesized):
+    for task in synthesized.resources("aws_dms_replication_task"):
+        loopback = json.loads(task["replication_task_settings"])["LoopbackPreventionSettings"]
+        assert loopback["EnableLoopbackPrevention"] is True and loopback["SourceSchema"]
+
+
 def test_reverse_task_is_cdc_only_and_not_started(synthesized):
     tasks = {t["migration_type"]: t for t in synthesized.resources("aws_dms_replication_task")}
     reverse = tasks["cdc"]
