@@ -15,7 +15,7 @@ endif
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: gate synth test lint bench outputs clean
+.PHONY: gate synth test integration lint bench outputs clean
 
 gate: $(DEPS)
 	$(BIN)/python -m policies.gate
@@ -25,7 +25,12 @@ synth: $(DEPS)
 
 test: $(DEPS)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not integration"
+	$(BIN)/python -m tests.integration.run_emulated
+
+# After a real `cdktf deploy` and `make outputs`: the integration suite against that deployment.
+integration: $(DEPS)
+	$(BIN)/python -m pytest tests/integration -m integration
 
 lint: $(DEPS)
 	$(BIN)/ruff check .

@@ -1,0 +1,127 @@
+"""Inputs of the integration suite: cfn-outputs/flat-outputs.json and the usual AWS variables.
+
+AWS_ENDPOINT_URL (and the credential variables) select a real deployment or a local emulator. With
+MIGRATION_INTEGRATION_LOCAL_INVOKE=1 (the emulator cannot run Lambda code) the deployed function's
+code runs in this process with the deployed function's own environment.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+REQUIRED = ("aurora_cluster_id", "dms_forward_task_arn", "dms_reverse_task_arn", "dms_forward_task_resource_id",
+            "dms_replication_instance_id", "hosted_zone_id", "record_name", "record_ttl", "cutover_function_name",
+            "dashboard_name", "lag_alarm_names", "state_parameter_name", "event_parameter_name",
+            "notification_topic_arn", "backup_vault_name", "peering_connection_id")
+
+
+@pytest.fixture(scope="session")
+def outputs() -> dict[str, str]:
+    path = Path(os.environ.get("MIGRATION_FLAT_OUTPUTS", ROOT / "cfn-outputs" / "flat-outputs.json"))
+    if not path.exists():
+        pytest.skip(f"{path} does not exist: deploy, then write it with scripts/flat_outputs.py (README)")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        pytest.fail(f"{path} is not valid JSON: {error}")
+    missing = [key for key in REQUIRED if not data.get(key)]
+    if missing:
+        pytest.fail(f"{path} lacks required output(s): {', '.join(missing)}")
+    return data
+
+
+@pytest.fixture(scope="session")
+def aws(outputs):
+    session = boto3.Session(region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+                            or "us-east-1")
+    return lambda service: session.client(service)
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime.now(UTC).replace(second=0, microsecond=0)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, minutes: float):
+        self.now += timedelta(minutes=minutes)
+
+
+class LocalInvoker:
+    """The deployed function's code and environment, run here because the emulator cannot run Lambda.
+    The two calls the emulator lacks (DMS table statistics, AWS Backup jobs) get Stubber answers."""
+
+    local = True
+
+    def __init__(self, aws, outputs):
+        from botocore.stub import ANY, Stubber
+
+        sys.path.insert(0, str(ROOT / "lambda"))
+        config = aws("lambda").get_function_configuration(FunctionName=outputs["cutover_function_name"])
+        self.env = config["Environment"]["Variables"]
+        from cutover.service import Controller, Gateways
+        from cutover.settings import Settings
+
+        settings = Settings.from_env(self.env)
+        clients = {n: aws(n) for n in ("route53", "ssm", "dms", "cloudwatch", "rds", "sns", "backup")}
+        self.statistics = Stubber(aws("dms"))
+        self.statistics.activate()
+        self.backups = Stubber(clients["backup"])
+        self.backups.add_response("start_backup_job", {"BackupJobId": "emulated-job"}, {
+            "BackupVaultName": settings.backup_vault_name, "ResourceArn": settings.cluster_arn,
+            "IamRoleArn": settings.backup_role_arn, "IdempotencyToken": ANY})
+        self.backups.activate()
+        gateways = Gateways.from_clients(settings, clients)
+        gateways.dms.statistics_client = self.statistics.client
+        gateways.route53.sleep = lambda _: None
+        self.clock = Clock()
+        self.settings = settings
+        saved = dict(os.environ)
+        os.environ.update(self.env)
+        try:
+            self.handler = importlib.reload(importlib.import_module("handler"))
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        self.handler._controller = Controller(settings, gateways, clock=self.clock)
+
+    def validation(self, pending: int = 0) -> None:
+        self.statistics.add_response("describe_table_statistics", {"TableStatistics": [
+            {"SchemaName": "public", "TableName": "payments", "ValidationState": "Validated",
+             "ValidationFailedRecords": 0, "ValidationPendingRecords": pending, "ValidationSuspendedRecords": 0}]})
+
+    def __call__(self, payload: dict) -> dict:
+        return self.handler.handle(payload)
+
+
+class RemoteInvoker:
+    local = False
+
+    def __init__(self, aws, outputs):
+        self.client, self.name = aws("lambda"), outputs["cutover_function_name"]
+
+    settings = None
+
+    def validation(self, pending: int = 0) -> None:
+        """Real DMS measures validation itself."""
+
+    def __call__(self, payload: dict) -> dict:
+        response = self.client.invoke(FunctionName=self.name, Payload=json.dumps(payload).encode())
+        return json.loads(response["Payload"].read())
+
+
+@pytest.fixture(scope="session")
+def invoke(aws, outputs):
+    if os.environ.get("MIGRATION_INTEGRATION_LOCAL_INVOKE") == "1":
+        return LocalInvoker(aws, outputs)
+    return RemoteInvoker(aws, outputs)
