@@ -42,3 +42,23 @@ def samples() -> dict[str, dict]:
     if not folder.is_dir():
         folder = ROOT / "tests" / "fixtures" / "events"
     return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
+
+
+@pytest.fixture(scope="session")
+def variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synth]:
+    """The optional parts switched on, all synthesized together in one App."""
+    from stack.config import load
+
+    envs = {
+        "existing-vpc": {"ENVIRONMENT_SUFFIX": "var01", "MIGRATION_NETWORK_PRODUCTION_VPC_ID": "vpc-0a1b2c3d4e5f60718",
+                         "MIGRATION_NETWORK_PRODUCTION_ROUTE_TABLE_IDS": "rtb-0a1b2c3d4e5f60718,rtb-1a1b2c3d4e5f60718",
+                         "MIGRATION_NETWORK_ONPREM_TRANSIT_GATEWAY_ID": "tgw-0a1b2c3d4e5f60718",
+                         "MIGRATION_NETWORK_AVAILABILITY_ZONES": "us-east-1b,us-east-1c,us-east-1d"},
+        "account-roles": {"ENVIRONMENT_SUFFIX": "var02", "MIGRATION_MIGRATION_CREATE_DMS_ACCOUNT_ROLES": "true",
+                          "MIGRATION_DNS_PRIVATE_ZONE": "false", "MIGRATION_STATE_BUCKET": "tfstate-payments",
+                          "MIGRATION_STATE_KMS_KEY_ARN":
+                              "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"},
+    }
+    configs = {name: load(env) for name, env in envs.items()}
+    synths = synth_configs(list(configs.values()), tmp_path_factory.mktemp("variants"))
+    return dict(zip(configs, synths, strict=True))
