@@ -222,3 +222,14 @@ def first(value: object) -> object:
     if isinstance(value, list):
         return value[0] if value else None
     return value
+
+
+def cmk_violations(resource: Resource, prop: str, what: str = "no customer-managed key") -> list[Violation]:
+    """The one violation of a key property that is empty or an AWS-managed alias, or none."""
+    return [] if is_cmk(resource.get(prop)) else [Violation(prop, what)]
+
+
+def ignores_changes(resource: Resource, attribute: str) -> bool:
+    """Whether lifecycle.ignore_changes covers `attribute` (or is "all")."""
+    ignored = (first(resource.get("lifecycle")) or {}).get("ignore_changes") or []
+    return ignored == "all" or attribute in ignored

@@ -1,10 +1,10 @@
 """AWS Backup vaults are encrypted with a customer-managed KMS key."""
 
-from aspects.engine import Resource, Rule, Severity, Violation, is_cmk
+from aspects.engine import Resource, Rule, Severity, cmk_violations
 
 
 def check(r: Resource):
-    return [] if is_cmk(r.get("kms_key_arn")) else [Violation("kms_key_arn", "no customer-managed key")]
+    return cmk_violations(r, "kms_key_arn")
 
 
 RULE = Rule(

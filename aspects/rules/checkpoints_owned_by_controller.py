@@ -1,13 +1,12 @@
 """Checkpoint parameters ignore changes to their value, which the cutover controller owns after deploy."""
 
-from aspects.engine import Resource, Rule, Severity, Violation, first
+from aspects.engine import Resource, Rule, Severity, Violation, ignores_changes
 
 
 def check(r: Resource):
-    ignored = (first(r.get("lifecycle")) or {}).get("ignore_changes") or []
-    if "value" not in ignored and ignored != "all":
-        return [Violation("lifecycle.ignore_changes", "a redeploy would rewind the migration state")]
-    return []
+    if ignores_changes(r, "value"):
+        return []
+    return [Violation("lifecycle.ignore_changes", "a redeploy would rewind the migration state")]
 
 
 RULE = Rule(

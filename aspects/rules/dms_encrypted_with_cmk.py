@@ -1,12 +1,10 @@
 """DMS replication instances and endpoints are encrypted with a customer-managed KMS key."""
 
-from aspects.engine import Resource, Rule, Severity, Violation, is_cmk
+from aspects.engine import Resource, Rule, Severity, cmk_violations
 
 
 def check(r: Resource):
-    if not is_cmk(r.get("kms_key_arn")):
-        return [Violation("kms_key_arn", "no customer-managed key")]
-    return []
+    return cmk_violations(r, "kms_key_arn")
 
 
 RULE = Rule(

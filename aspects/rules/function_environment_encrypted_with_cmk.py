@@ -1,12 +1,12 @@
 """Lambda function environments are encrypted with a customer-managed KMS key."""
 
-from aspects.engine import Resource, Rule, Severity, Violation, first, is_cmk
+from aspects.engine import Resource, Rule, Severity, cmk_violations, first
 
 
 def check(r: Resource):
     if not (first(r.get("environment")) or {}).get("variables"):
         return None
-    return [] if is_cmk(r.get("kms_key_arn")) else [Violation("kms_key_arn", "environment uses the default key")]
+    return cmk_violations(r, "kms_key_arn", "environment uses the default key")
 
 
 RULE = Rule(

@@ -1,14 +1,12 @@
 """Performance Insights data of each Aurora instance is encrypted with a customer-managed KMS key."""
 
-from aspects.engine import Resource, Rule, Severity, Violation, is_cmk
+from aspects.engine import Resource, Rule, Severity, cmk_violations
 
 
 def check(r: Resource):
     if r.get("performance_insights_enabled") is not True:
         return None
-    if not is_cmk(r.get("performance_insights_kms_key_id")):
-        return [Violation("performance_insights_kms_key_id", "Performance Insights uses the default key")]
-    return []
+    return cmk_violations(r, "performance_insights_kms_key_id", "Performance Insights uses the default key")
 
 
 RULE = Rule(

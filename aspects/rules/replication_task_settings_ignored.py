@@ -1,13 +1,12 @@
 """DMS tasks ignore changes to their settings, which AWS expands and a running task cannot take."""
 
-from aspects.engine import Resource, Rule, Severity, Violation, first
+from aspects.engine import Resource, Rule, Severity, Violation, ignores_changes
 
 
 def check(r: Resource):
-    ignored = (first(r.get("lifecycle")) or {}).get("ignore_changes") or []
-    if "replication_task_settings" not in ignored and ignored != "all":
-        return [Violation("lifecycle.ignore_changes", "every plan would show a diff and try to modify a running task")]
-    return []
+    if ignores_changes(r, "replication_task_settings"):
+        return []
+    return [Violation("lifecycle.ignore_changes", "every plan would show a diff and try to modify a running task")]
 
 
 RULE = Rule(

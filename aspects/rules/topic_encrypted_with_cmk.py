@@ -1,10 +1,10 @@
 """SNS topics are encrypted with a customer-managed KMS key."""
 
-from aspects.engine import Resource, Rule, Severity, Violation, is_cmk
+from aspects.engine import Resource, Rule, Severity, cmk_violations
 
 
 def check(r: Resource):
-    return [] if is_cmk(r.get("kms_master_key_id")) else [Violation("kms_master_key_id", "no customer-managed key")]
+    return cmk_violations(r, "kms_master_key_id")
 
 
 RULE = Rule(

@@ -1,15 +1,14 @@
 """Weighted records ignore changes to their weights, which the cutover controller owns after deploy."""
 
-from aspects.engine import Resource, Rule, Severity, Violation, first
+from aspects.engine import Resource, Rule, Severity, Violation, ignores_changes
 
 
 def check(r: Resource):
     if not r.get("weighted_routing_policy"):
         return None
-    ignored = (first(r.get("lifecycle")) or {}).get("ignore_changes") or []
-    if "weighted_routing_policy" not in ignored and ignored != "all":
-        return [Violation("lifecycle.ignore_changes", "a redeploy would revert a cutover in progress")]
-    return []
+    if ignores_changes(r, "weighted_routing_policy"):
+        return []
+    return [Violation("lifecycle.ignore_changes", "a redeploy would revert a cutover in progress")]
 
 
 RULE = Rule(
