@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import jsii
-from cdktf import Aspects, IAspect, S3Backend, TerraformOutput, TerraformResource, TerraformStack
+from cdktf import Aspects, S3Backend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 from aspects import compliance
 from stack import naming
@@ -23,40 +22,7 @@ from stack.constructs.migration import Migration
 from stack.constructs.monitoring import Monitoring, lag_alarm_names
 from stack.constructs.network import Network
 from stack.iam import Account
-
-
-@jsii.implements(IAspect)
-class RequiredTags:
-    """Puts the required tags on every taggable resource itself (provider default_tags are invisible to
-    checkov and to reviewers of cdk.tf.json); tags a construct set explicitly win."""
-
-    def __init__(self, tags: dict[str, str]):
-        self.tags = tags
-
-    def visit(self, node: IConstruct) -> None:
-        # Runs on the stack node, before its children, so the compliance aspect sees tagged resources.
-        if not isinstance(node, TerraformStack):
-            return
-        for child in node.node.find_all():
-            if isinstance(child, TerraformResource) and hasattr(type(child), "tags_input"):
-                child.tags = {**self.tags, **(child.tags_input or {})}
-
-
-@jsii.implements(IAspect)
-class StackAspects:
-    """Runs stack-level aspects, in order, when CDKTF visits the stack node.
-
-    Every registered aspect costs one Node-to-Python callback per construct; aspects that only act on
-    the stack node share this one registration instead.
-    """
-
-    def __init__(self, *aspects: IAspect):
-        self.aspects = list(aspects)
-
-    def visit(self, node: IConstruct) -> None:
-        if isinstance(node, TerraformStack):
-            for aspect in self.aspects:
-                aspect.visit(node)
+from stack.tagging import RequiredTags, StackAspects
 
 
 class MigrationStack(TerraformStack):

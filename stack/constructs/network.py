@@ -45,7 +45,6 @@ INTERFACE_ENDPOINTS = ("secretsmanager", "kms", "logs")
 class Network(Construct):
     def __init__(self, scope: Construct, id_: str, *, suffix: str, settings: NetworkConfig, account: Account,
                  logs_key_arn: str):
-        region = account.region
         super().__init__(scope, id_)
         self.cidr = settings.migration_vpc_cidr
         self.production_cidr = settings.production_vpc_cidr
@@ -55,14 +54,7 @@ class Network(Construct):
                        enable_dns_hostnames=True, tags={"Name": naming.name("migration_vpc", suffix)})
         DefaultSecurityGroup(self, "vpc-default-sg", vpc_id=self.vpc.id, ingress=[], egress=[])
 
-        if settings.availability_zones:
-            self.zones = list(settings.availability_zones)
-        else:
-            # An allowlist of zone names: the set cannot silently grow (or reorder subnets) when AWS adds a zone.
-            available = DataAwsAvailabilityZones(self, "zones", state="available", filter=[
-                DataAwsAvailabilityZonesFilter(name="zone-name", values=[f"{region}{z}" for z in "abcdef"]),
-                DataAwsAvailabilityZonesFilter(name="opt-in-status", values=["opt-in-not-required"])])
-            self.zones = [Fn.element(available.names, i) for i in range(3)]
+        self.zones = self._zones(settings, account.region)
 
         blocks = list(ipaddress.IPv4Network(settings.migration_vpc_cidr).subnets(prefixlen_diff=2))[:3]
         self.route_table = RouteTable(self, "private-routes", vpc_id=self.vpc.id,
@@ -81,6 +73,15 @@ class Network(Construct):
         self._onprem(suffix, settings)
         self._peering(suffix, settings)
         self._flow_logs(suffix, settings, account, logs_key_arn)
+
+    def _zones(self, settings: NetworkConfig, region: str) -> list[str]:
+        if settings.availability_zones:
+            return list(settings.availability_zones)
+        # An allowlist of zone names: the set cannot silently grow (or reorder subnets) when AWS adds a zone.
+        available = DataAwsAvailabilityZones(self, "zones", state="available", filter=[
+            DataAwsAvailabilityZonesFilter(name="zone-name", values=[f"{region}{z}" for z in "abcdef"]),
+            DataAwsAvailabilityZonesFilter(name="opt-in-status", values=["opt-in-not-required"])])
+        return [Fn.element(available.names, i) for i in range(3)]
 
     def _flow_logs(self, suffix: str, settings: NetworkConfig, account: Account, logs_key_arn: str) -> None:
         group = CloudwatchLogGroup(self, "flow-logs", name=naming.name("flow_log_group", suffix),

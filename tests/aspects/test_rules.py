@@ -10,7 +10,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from aspects.engine import Outcome, evaluate
 from aspects.registry import RULES
-from stack.migration_stack import RequiredTags
+from stack.tagging import RequiredTags
 from tests.aspects.cases import CASES, EXTRA_CASES, SUFFIX
 
 TAGS = {"Project": "p", "EnvironmentSuffix": SUFFIX, "Owner": "o", "CostCenter": "c", "ManagedBy": "cdktf"}

@@ -10,7 +10,7 @@ from cdktf import App, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 
 from aspects.registry import RULES
-from stack.migration_stack import RequiredTags
+from stack.tagging import RequiredTags
 from tests.aspects.cases import CASES
 from tests.aspects.test_rules import TAGS
 from tests.policies.helpers import checkov_outcomes
