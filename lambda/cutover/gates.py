@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class TaskStatus:
+class TaskStatus(NamedTuple):
     status: str  # DMS task status: ready, starting, running, stopped, failed, ...
     full_load_percent: int = 0
     tables_loading: int = 0
     tables_queued: int = 0
 
 
-@dataclass(frozen=True)
-class Validation:
+class Validation(NamedTuple):
     tables: int
-    not_validated: list[str] = field(default_factory=list)
+    not_validated: tuple[str, ...] = ()
     failed_records: int = 0
     pending_records: int = 0
     suspended_records: int = 0
@@ -33,8 +32,7 @@ class Observations:
     writer_detail: str = ""
 
 
-@dataclass(frozen=True)
-class Gate:
+class Gate(NamedTuple):
     name: str
     ok: bool
     measured: str

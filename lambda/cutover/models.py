@@ -6,7 +6,7 @@ import enum
 import json
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 STATE_VERSION = 1
 MAX_REMEMBERED_EVENTS = 50
@@ -108,11 +108,13 @@ class State:
         return replace(self, processed=(*self.processed, event_id)[-MAX_REMEMBERED_EVENTS:])
 
 
+# Inputs and actions are NamedTuples: immutable like the frozen dataclasses above, and several times
+# cheaper to define, which matters for the function's cold start.
+
 # Inputs ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TaskEvent:
+class TaskEvent(NamedTuple):
     event_id: str
     task_arn: str
     event_type: str  # REPLICATION_TASK_STARTED | _STOPPED | _FAILED | _DELETED | ...
@@ -120,24 +122,21 @@ class TaskEvent:
     time: datetime | None
 
 
-@dataclass(frozen=True)
-class AlarmEvent:
+class AlarmEvent(NamedTuple):
     event_id: str
     alarm_name: str
     state: str  # ALARM | OK | INSUFFICIENT_DATA
     reason: str
 
 
-@dataclass(frozen=True)
-class Tick:
+class Tick(NamedTuple):
     event_id: str
 
 
 COMMANDS = ("status", "start-cutover", "pause", "resume", "rollback", "restore-to-checkpoint")
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     name: str
     dry_run: bool = False
     reason: str = ""
@@ -203,34 +202,28 @@ def _command(event: dict) -> Command:
 # Actions ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SetWeights:
+class SetWeights(NamedTuple):
     weights: Weights
 
 
-@dataclass(frozen=True)
-class StartReverseTask:
+class StartReverseTask(NamedTuple):
     cdc_start_time: datetime
 
 
-@dataclass(frozen=True)
-class StartBackup:
-    pass
+class StartBackup(NamedTuple):
+    reason: str = "post-cutover backup"
 
 
-@dataclass(frozen=True)
-class RestoreCluster:
+class RestoreCluster(NamedTuple):
     to_time: datetime
     cluster_id: str
 
 
-@dataclass(frozen=True)
-class RecordEvent:
+class RecordEvent(NamedTuple):
     event: TaskEvent
 
 
-@dataclass(frozen=True)
-class Notify:
+class Notify(NamedTuple):
     subject: str
     message: str
 

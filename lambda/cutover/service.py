@@ -95,11 +95,11 @@ class Controller:
                   "weights": asdict(decision.state.weights), "observed_weights": asdict(observed),
                   "checkpoint_version": version}
         if gates is not None:
-            result["gates"] = [asdict(g) for g in gates]
+            result["gates"] = [g._asdict() for g in gates]
         if isinstance(trigger, Command) and trigger.name == "status":
             return self._status(decision.state, result)
         if isinstance(trigger, Command) and trigger.dry_run:
-            result.update(dry_run=True, would=[type(a).__name__ + json.dumps(asdict(a), default=str)
+            result.update(dry_run=True, would=[type(a).__name__ + json.dumps(a._asdict(), default=str)
                                                for a in decision.actions], would_become=decision.state.to_json())
             return result
         new_state, notices = self._act(state, decision, observations, version)

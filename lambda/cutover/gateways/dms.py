@@ -37,8 +37,8 @@ class DmsGateway:
                 break
         return Validation(
             tables=len(tables),
-            not_validated=[f"{t.get('SchemaName')}.{t.get('TableName')}" for t in tables
-                           if t.get("ValidationState") != "Validated"],
+            not_validated=tuple(f"{t.get('SchemaName')}.{t.get('TableName')}" for t in tables
+                                if t.get("ValidationState") != "Validated"),
             failed_records=sum(int(t.get("ValidationFailedRecords", 0)) for t in tables),
             pending_records=sum(int(t.get("ValidationPendingRecords", 0)) for t in tables),
             suspended_records=sum(int(t.get("ValidationSuspendedRecords", 0)) for t in tables))
