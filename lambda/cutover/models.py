@@ -237,7 +237,3 @@ class Decision:
     actions: tuple[Action, ...] = ()
     label: str | None = None  # milestone label for the checkpoint version
     result: dict = field(default_factory=dict)
-
-    @property
-    def changes_state(self) -> bool:
-        return bool(self.actions) or self.label is not None
