@@ -1,0 +1,98 @@
+"""Gateways against emulated AWS: the record pair, INSYNC waiting, retries and the checkpoint's guard."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from cutover.gateways.retry import with_backoff
+from cutover.gateways.route53 import RecordsError, Route53Gateway
+from cutover.gateways.ssm import CheckpointConflictError, ParameterGateway
+from cutover.models import Weights
+from moto import mock_aws
+
+
+@pytest.fixture
+def route53():
+    with mock_aws():
+        client = boto3.client("route53", region_name="us-east-1")
+        zone = client.create_hosted_zone(Name="example.internal", CallerReference="r")["HostedZone"]["Id"]
+        yield client, zone.split("/")[-1]
+
+
+def add_pair(client, zone, ttl=60):
+    client.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
+        {"Action": "CREATE", "ResourceRecordSet": {"Name": "db.example.internal", "Type": "CNAME", "TTL": ttl,
+                                                   "SetIdentifier": s, "Weight": w, "ResourceRecords": [{"Value": v}]}}
+        for s, w, v in (("onprem", 100, "a.example.com"), ("aurora", 0, "b.example.com"))]})
+
+
+def gateway(client, zone, **kw):
+    return Route53Gateway(client, zone_id=zone, record_name="db.example.internal", onprem_id="onprem",
+                          aurora_id="aurora", sleep=lambda _: None, **kw)
+
+
+def test_missing_pair_is_an_error_not_a_guess(route53):
+    client, zone = route53
+    with pytest.raises(RecordsError, match="not found"):
+        gateway(client, zone).weights()
+
+
+def test_both_records_change_in_one_batch_keeping_ttl_and_targets(route53):
+    client, zone = route53
+    add_pair(client, zone, ttl=45)
+    batches = []
+    client.meta.events.register("provide-client-params.route53.ChangeResourceRecordSets",
+                                lambda params, **_: batches.append(params))
+    gateway(client, zone).set_weights(Weights(50, 50))
+    assert len(batches) == 1 and len(batches[0]["ChangeBatch"]["Changes"]) == 2
+    records = {r["SetIdentifier"]: r for r in client.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+               if r.get("SetIdentifier")}
+    assert {k: (r["Weight"], r["TTL"], r["ResourceRecords"][0]["Value"]) for k, r in records.items()} == \
+        {"onprem": (50, 45, "a.example.com"), "aurora": (50, 45, "b.example.com")}
+
+
+def test_a_change_that_never_syncs_times_out(route53):
+    client, zone = route53
+    add_pair(client, zone)
+    client.meta.events.register("after-call.route53.ChangeResourceRecordSets",
+                                lambda parsed, **_: parsed["ChangeInfo"].update(Status="PENDING"))
+    client.meta.events.register("after-call.route53.GetChange",
+                                lambda parsed, **_: parsed["ChangeInfo"].update(Status="PENDING"))
+    with pytest.raises(TimeoutError, match="not INSYNC"):
+        gateway(client, zone, insync_timeout=30).set_weights(Weights(90, 10))
+
+
+def test_backoff_is_bounded_and_only_for_retryable_errors():
+    calls, sleeps = [], []
+
+    def throttled():
+        calls.append(1)
+        raise ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "Op")
+
+    with pytest.raises(ClientError):
+        with_backoff(throttled, attempts=4, sleep=sleeps.append)
+    assert len(calls) == 4 and len(sleeps) == 3 and all(a <= b * 2.1 for a, b in zip(sleeps[1:], sleeps, strict=False))
+
+    def denied():
+        calls.append(1)
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "Op")
+
+    calls.clear()
+    with pytest.raises(ClientError):
+        with_backoff(denied, sleep=sleeps.append)
+    assert len(calls) == 1
+
+
+def test_checkpoint_is_written_only_over_the_version_read():
+    with mock_aws():
+        client = boto3.client("ssm", region_name="us-east-1")
+        client.put_parameter(Name="/m/state", Value="{}", Type="SecureString")
+        params = ParameterGateway(client, state_name="/m/state", event_name="/m/event")
+        _, version = params.read()
+        assert params.write_if_latest('{"a": 1}', version) == version + 1
+        with pytest.raises(CheckpointConflictError):
+            params.write_if_latest('{"a": 2}', version)  # stale: someone (this test) wrote since
+        params.label(version + 1, "cutover-started")
+        labels = client.get_parameter_history(Name="/m/state")["Parameters"][-1]["Labels"]
+        assert labels == ["cutover-started"]
