@@ -71,8 +71,11 @@ def test_backoff_is_bounded_and_only_for_retryable_errors():
         raise ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "Op")
 
     with pytest.raises(ClientError):
-        with_backoff(throttled, attempts=4, sleep=sleeps.append)
-    assert len(calls) == 4 and len(sleeps) == 3 and all(a <= b * 2.1 for a, b in zip(sleeps[1:], sleeps, strict=False))
+        with_backoff(throttled, attempts=4, base=0.2, cap=0.5, sleep=sleeps.append)
+    assert len(calls) == 4 and len(sleeps) == 3
+    for attempt, slept in enumerate(sleeps):  # exponential, capped, with jitter in [50%, 100%]
+        ceiling = min(0.5, 0.2 * 2 ** attempt)
+        assert ceiling / 2 <= slept <= ceiling
 
     def denied():
         calls.append(1)
