@@ -30,11 +30,11 @@ class ComplianceAspect:
     def visit(self, node: IConstruct) -> None:
         if not isinstance(node, TerraformStack):
             return
-        constructs = {r.friendly_unique_id: r for r in resources(node)}
         self.findings = evaluate(node.to_terraform(), RULES, suffix=self.suffix)
-        for finding in self.findings:
-            if finding.outcome is not Outcome.NON_COMPLIANT:
-                continue
+        failing = [f for f in self.findings if f.outcome is Outcome.NON_COMPLIANT]
+        # Each property read crosses into Node; map findings to constructs only when there are any.
+        constructs = {r.friendly_unique_id: r for r in resources(node)} if failing else {}
+        for finding in failing:
             target = constructs.get(finding.address.split(".", 1)[1], node)
             message = f"[{finding.rule_id}] {finding.property}: {finding.message} (fix: {finding.fix})"
             if finding.severity is Severity.ERROR:
