@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 
@@ -22,8 +21,7 @@ class Validation(NamedTuple):
     available: bool = True  # False when the API could not answer (then the gate fails)
 
 
-@dataclass(frozen=True)
-class Observations:
+class Observations(NamedTuple):
     forward: TaskStatus
     reverse: TaskStatus
     validation: Validation

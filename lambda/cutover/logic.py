@@ -96,7 +96,7 @@ def decide(state: State, trigger: Trigger, settings: Settings, *, now: datetime,
         decision = _alarm(state, trigger, settings, now)
     else:
         decision = _tick(state, settings, now, gates)
-    return replace(decision, state=decision.state.remember(event_id))
+    return decision._replace(state=decision.state.remember(event_id))
 
 
 # Ticks -----------------------------------------------------------------------------------------------
@@ -177,7 +177,7 @@ def _hold_or_rollback(state: State, cause: str, settings: Settings, now: datetim
                       actions: tuple) -> Decision:
     if settings.rollback_on_alarm:
         decision = _rollback(state, f"{cause}: automatic rollback", now)
-        return replace(decision, actions=actions + decision.actions)
+        return decision._replace(actions=actions + decision.actions)
     held = replace(state, phase=Phase.HELD, hold=kind, updated_at=now, reason=f"{cause}: cutover held")
     return Decision(held, (*actions, Notify("Cutover held", held.reason)), result={"outcome": "held"})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -231,9 +231,8 @@ class Notify(NamedTuple):
 Action = SetWeights | StartReverseTask | StartBackup | RestoreCluster | RecordEvent | Notify
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     state: State
     actions: tuple[Action, ...] = ()
     label: str | None = None  # milestone label for the checkpoint version
-    result: dict = field(default_factory=dict)
+    result: dict | None = None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from cutover import logic
 from cutover.gates import Gate, Observations, evaluate
@@ -33,8 +33,7 @@ from cutover.models import (
 from cutover.settings import Settings
 
 
-@dataclass
-class Gateways:
+class Gateways(NamedTuple):
     route53: Route53Gateway
     parameters: ParameterGateway
     dms: DmsGateway
@@ -91,7 +90,7 @@ class Controller:
                                                               and trigger.name == "start-cutover")
             observations, gates = self.observe(shifting)
         decision = logic.decide(state, trigger, self.settings, now=now, observed=observed, gates=gates)
-        result = {"ok": True, **decision.result, "phase": decision.state.phase.value,
+        result = {"ok": True, **(decision.result or {}), "phase": decision.state.phase.value,
                   "weights": asdict(decision.state.weights), "observed_weights": asdict(observed),
                   "checkpoint_version": version}
         if gates is not None:
@@ -109,7 +108,7 @@ class Controller:
                 self.gw.parameters.label(version, decision.label)
             result["checkpoint_version"] = version
         line("decided", phase=new_state.phase.value, weights=asdict(new_state.weights),
-             trigger=type(trigger).__name__, outcome=decision.result.get("outcome"), reason=new_state.reason)
+             trigger=type(trigger).__name__, outcome=(decision.result or {}).get("outcome"), reason=new_state.reason)
         for notice in notices:
             try:
                 self.gw.sns.notify(notice.subject, f"{notice.message}\n\nphase={new_state.phase.value} "

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class SettingsError(RuntimeError):
     """The function's environment is incomplete or malformed (a deployment defect, not an input error)."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     state_parameter: str
     event_parameter: str
     hosted_zone_id: str
