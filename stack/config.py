@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from stack import naming
+from stack.controller_contract import LIMITS as CONTROLLER_LIMITS
 
 ENV_PREFIX = "MIGRATION_"
 CONFIG_FILE_ENV = "MIGRATION_CONFIG_FILE"
@@ -506,15 +507,16 @@ def _check_cutover(c: Config, problems: list[str]) -> None:
     if not s or s[-1] != 100 or any(not 0 < x <= 100 for x in s) or list(s) != sorted(set(s)):
         problems.append("cutover.canary_steps: must rise strictly from above 0 and end at 100 (percent on Aurora), "
                         f"got {list(s)}")
-    if not 1 <= c.cutover.bake_minutes <= 1440:
-        problems.append(f"cutover.bake_minutes: must be 1 to 1440, got {c.cutover.bake_minutes}")
-    if not 1 <= c.cutover.healthy_minutes <= 60:
-        problems.append(f"cutover.healthy_minutes: must be 1 to 60, got {c.cutover.healthy_minutes}")
+    for name, value in (("bake_minutes", c.cutover.bake_minutes), ("healthy_minutes", c.cutover.healthy_minutes)):
+        low, high = CONTROLLER_LIMITS[name]
+        if not low <= value <= high:
+            problems.append(f"cutover.{name}: must be {low} to {high} (the controller's limit), got {value}")
 
 
 def _check_monitoring(c: Config, problems: list[str]) -> None:
-    if not 1 <= c.monitoring.lag_threshold_seconds <= 60:
-        problems.append("monitoring.lag_threshold_seconds: must be 1 to 60 (the migration's lag budget), "
+    low, high = CONTROLLER_LIMITS["lag_threshold_seconds"]
+    if not low <= c.monitoring.lag_threshold_seconds <= high:
+        problems.append(f"monitoring.lag_threshold_seconds: must be {low} to {high} (the migration's lag budget), "
                         f"got {c.monitoring.lag_threshold_seconds}")
     if not 1 <= c.monitoring.alarm_evaluation_minutes <= 15:
         problems.append(f"monitoring.alarm_evaluation_minutes: must be 1 to 15, got {c.monitoring.alarm_evaluation_minutes}")

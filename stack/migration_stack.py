@@ -21,6 +21,7 @@ from stack.constructs.keys import Keys
 from stack.constructs.migration import Migration
 from stack.constructs.monitoring import Monitoring, lag_alarm_names
 from stack.constructs.network import Network
+from stack.controller_contract import Settings
 from stack.iam import Account
 from stack.tagging import RequiredTags, StackAspects
 
@@ -68,6 +69,7 @@ class MigrationStack(TerraformStack):
                         cluster_arn=database.cluster_arn, key_arn=keys.database.arn)
         targets = ControllerTargets(
             zone_id=dns.zone.zone_id, record_name=dns.record_name, parameter_arns=checkpoints.arns,
+            state_parameter_arn=checkpoints.state.arn,
             state_parameter=checkpoints.state.name, event_parameter=checkpoints.last_event.name,
             forward_task_arn=migration.forward_task.replication_task_arn,
             reverse_task_arn=migration.reverse_task.replication_task_arn,
@@ -102,6 +104,7 @@ class MigrationStack(TerraformStack):
             "lag_alarm_names": (",".join(alarm_names), "CDC latency alarms (comma-separated)"),
             "state_parameter_name": (checkpoints.state.name, "Checkpoint parameter of the cutover state"),
             "event_parameter_name": (checkpoints.last_event.name, "Checkpoint parameter of the last DMS event"),
+            "checkpoint_key_arn": (keys.app.arn, "Customer-managed key of the checkpoints (every write names it)"),
             "notification_topic_arn": (events.topic.arn, "SNS topic of migration notices"),
             "backup_vault_name": (backup.vault.name, "AWS Backup vault"),
             "peering_connection_id": (network.peering.id, "VPC peering between migration and production VPCs"),
@@ -123,32 +126,17 @@ class MigrationStack(TerraformStack):
 
 
 def controller_environment(config: Config, t: ControllerTargets) -> dict[str, str]:
-    """The controller's settings; it validates them once at cold start."""
-    return {
-        "STATE_PARAMETER": t.state_parameter,
-        "EVENT_PARAMETER": t.event_parameter,
-        "HOSTED_ZONE_ID": t.zone_id,
-        "RECORD_NAME": t.record_name,
-        "ONPREM_SET_ID": ONPREM_ID,
-        "AURORA_SET_ID": AURORA_ID,
-        "FORWARD_TASK_ARN": t.forward_task_arn,
-        "REVERSE_TASK_ARN": t.reverse_task_arn,
-        "FORWARD_TASK_RESOURCE_ID": t.forward_task_resource_id,
-        "DMS_INSTANCE_ID": t.dms_instance_id,
-        "CLUSTER_ID": t.cluster_id,
-        "DB_SUBNET_GROUP": t.db_subnet_group,
-        "DB_SECURITY_GROUP_ID": t.db_security_group_id,
-        "CLUSTER_PARAMETER_GROUP": t.cluster_parameter_group,
-        "RESTORE_CLUSTER_PREFIX": t.restore_cluster_prefix,
-        "DATABASE_KEY_ARN": t.database_key_arn,
-        "TOPIC_ARN": t.topic_arn,
-        "LAG_ALARM_NAMES": ",".join(t.lag_alarm_names),
-        "LAG_THRESHOLD_SECONDS": str(config.monitoring.lag_threshold_seconds),
-        "HEALTHY_MINUTES": str(config.cutover.healthy_minutes),
-        "CANARY_STEPS": ",".join(str(s) for s in config.cutover.canary_steps),
-        "BAKE_MINUTES": str(config.cutover.bake_minutes),
-        "ROLLBACK_ON_ALARM": "true" if config.cutover.rollback_on_alarm else "false",
-        "BACKUP_VAULT_NAME": t.backup_vault_name,
-        "BACKUP_ROLE_ARN": t.backup_role_arn,
-        "CLUSTER_ARN": t.cluster_arn,
-    }
+    """The controller's settings, named by the controller's own contract; it validates them at cold start."""
+    return Settings.environment(
+        state_parameter=t.state_parameter, event_parameter=t.event_parameter, checkpoint_key_arn=t.app_key_arn,
+        hosted_zone_id=t.zone_id, record_name=t.record_name, onprem_set_id=ONPREM_ID, aurora_set_id=AURORA_ID,
+        forward_task_arn=t.forward_task_arn, reverse_task_arn=t.reverse_task_arn,
+        forward_task_resource_id=t.forward_task_resource_id, dms_instance_id=t.dms_instance_id,
+        cluster_id=t.cluster_id, cluster_arn=t.cluster_arn, db_subnet_group=t.db_subnet_group,
+        db_security_group_id=t.db_security_group_id, cluster_parameter_group=t.cluster_parameter_group,
+        restore_cluster_prefix=t.restore_cluster_prefix, database_key_arn=t.database_key_arn,
+        topic_arn=t.topic_arn, lag_alarm_names=t.lag_alarm_names,
+        lag_threshold_seconds=config.monitoring.lag_threshold_seconds,
+        healthy_minutes=config.cutover.healthy_minutes, canary_steps=config.cutover.canary_steps,
+        bake_minutes=config.cutover.bake_minutes, rollback_on_alarm=config.cutover.rollback_on_alarm,
+        backup_vault_name=t.backup_vault_name, backup_role_arn=t.backup_role_arn)

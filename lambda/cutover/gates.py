@@ -61,7 +61,8 @@ def evaluate(obs: Observations, *, threshold: int, minutes: int, shifting: bool)
     if shifting:
         gates.append(Gate("reverse task running", r.status == "running", f"status={r.status}"))
     else:
-        gates.append(Gate("reverse task ready", r.status in ("ready", "stopped", "running"), f"status={r.status}"))
+        gates.append(Gate("reverse task ready", r.status in ("ready", "stopped", "starting", "running"),
+                          f"status={r.status}"))
     return gates
 
 

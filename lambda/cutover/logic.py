@@ -16,6 +16,7 @@ from cutover.models import (
     AlarmEvent,
     Command,
     Decision,
+    Label,
     Notify,
     Phase,
     RecordEvent,
@@ -39,29 +40,28 @@ class CommandRefusedError(ValueError):
     """A well-formed command that the current phase does not allow."""
 
 
-def percent_at(settings: Settings, step: int) -> int:
-    return 0 if step < 0 else settings.canary_steps[step]
+def next_step(settings: Settings, aurora: int) -> int | None:
+    """The next canary percentage above where the records stand (steps are stored as percentages)."""
+    return next((p for p in settings.canary_steps if p > aurora), None)
 
 
 def reconcile(state: State, observed: Weights, settings: Settings, now: datetime) -> State:
-    """The records are the truth: a crash between the Route 53 change and the checkpoint is repaired here."""
-    if observed == state.weights:
+    """The records are the truth once no weight change is pending: a change made outside the controller, or
+    lost between Route 53 and the checkpoint, is adopted here."""
+    if observed == state.weights or state.weights_pending:
         return state
     reason = f"reconciled: records show {observed.onprem}/{observed.aurora}, checkpoint had " \
              f"{state.weights.onprem}/{state.weights.aurora}"
     if observed.aurora == 0:
         phase = Phase.ROLLED_BACK if state.phase not in IDLE_PHASES else state.phase
-        return replace(state, phase=phase, weights=observed, step=-1, hold=None, reason=reason, updated_at=now)
-    steps = settings.canary_steps
-    step = steps.index(observed.aurora) if observed.aurora in steps else max(
-        [i for i, p in enumerate(steps) if p < observed.aurora], default=-1)
+        return replace(state, phase=phase, weights=observed, hold=None, reason=reason, updated_at=now)
     phase = Phase.CUT_OVER if observed.aurora == 100 else (
         state.phase if state.phase in (Phase.SHIFTING, Phase.HELD) else Phase.HELD)
     hold = state.hold if phase is Phase.HELD else None
     if phase is Phase.HELD and hold is None:
         hold = "operator"
         reason += "; held until an operator resumes or rolls back"
-    return replace(state, phase=phase, weights=observed, step=step, hold=hold, reason=reason, updated_at=now,
+    return replace(state, phase=phase, weights=observed, hold=hold, reason=reason, updated_at=now,
                    step_started_at=now)
 
 
@@ -75,18 +75,20 @@ def wants_gates(state: State, trigger: Trigger, settings: Settings, now: datetim
 
 
 def bake_done(state: State, settings: Settings, now: datetime) -> bool:
-    if state.step < 0 or state.step_started_at is None:
+    if state.weights.aurora == 0 or state.step_started_at is None:
         return True  # from 0% the first step waits only for its gates (the reverse task running)
     return now - state.step_started_at >= timedelta(minutes=settings.bake_minutes)
 
 
 def decide(state: State, trigger: Trigger, settings: Settings, *, now: datetime, observed: Weights,
-           gates: list[Gate] | None = None) -> Decision:
+           gates: list[Gate] | None = None, recorded: tuple[str, ...] = ()) -> Decision:
+    """`recorded`: ids of DMS events already in the event record (redeliveries are ignored)."""
     state = reconcile(state, observed, settings, now)
-    # Events are remembered so a redelivery changes nothing; ticks are not (a tick is judged by the clock,
-    # and remembering it would rewrite the checkpoint every minute).
+    # An event that caused a transition is remembered with it, and a recorded DMS event in the event
+    # record, so a redelivery changes nothing. Neither costs a checkpoint version of its own: an event
+    # that changes nothing writes nothing (delivered again, it is judged again on the state of the moment).
     event_id = trigger.event_id if isinstance(trigger, TaskEvent | AlarmEvent) else None
-    if event_id and event_id in state.processed:
+    if event_id and (event_id in state.processed or event_id in recorded):
         return Decision(state, result={"outcome": "duplicate event ignored", "event_id": event_id})
     if isinstance(trigger, Command):
         decision = _command(state, trigger, settings, now, gates)
@@ -96,6 +98,8 @@ def decide(state: State, trigger: Trigger, settings: Settings, *, now: datetime,
         decision = _alarm(state, trigger, settings, now)
     else:
         decision = _tick(state, settings, now, gates)
+    if decision.state == state:
+        return decision
     return decision._replace(state=decision.state.remember(event_id))
 
 
@@ -103,7 +107,7 @@ def decide(state: State, trigger: Trigger, settings: Settings, *, now: datetime,
 
 
 def _tick(state: State, settings: Settings, now: datetime, gates: list[Gate] | None) -> Decision:
-    if state.phase is Phase.ROLLING_BACK:
+    if state.phase is Phase.ROLLING_BACK and not state.weights_pending:
         return _rollback(state, "retrying the rollback", now)
     if state.phase is Phase.CUT_OVER and state.backup_job is None:
         return Decision(state, (StartBackup(),), result={"outcome": "starting the post-cutover backup"})
@@ -119,19 +123,22 @@ def _tick(state: State, settings: Settings, now: datetime, gates: list[Gate] | N
 
 
 def _advance(state: State, settings: Settings, now: datetime) -> Decision:
-    step = state.step + 1  # never more than one step per decision
-    percent = settings.canary_steps[step]
+    percent = next_step(settings, state.weights.aurora)  # never more than one step per decision
+    if percent is None:
+        return Decision(state, result={"outcome": "idle", "phase": state.phase.value})
     weights = Weights.on_aurora(percent)
+    shift = SetWeights(weights, state.weights)
     if percent == 100:
-        new = replace(state, phase=Phase.CUT_OVER, weights=weights, step=step, updated_at=now, step_started_at=now,
+        new = replace(state, phase=Phase.CUT_OVER, weights=weights, updated_at=now, step_started_at=now,
                       reason=f"cutover complete: {weights.onprem}/{weights.aurora}")
-        return Decision(new, (SetWeights(weights), StartBackup(),
+        return Decision(new, (shift, StartBackup(),
                               Notify("Cutover complete", "All traffic is on Aurora; the reverse task keeps on-prem "
                                      "current for rollback; post-cutover backup started.")),
                         label="cutover-complete", result={"outcome": "advanced", "aurora": percent})
-    new = replace(state, weights=weights, step=step, updated_at=now, step_started_at=now,
-                  reason=f"canary step {step + 1}/{len(settings.canary_steps)}: {percent}% on Aurora")
-    return Decision(new, (SetWeights(weights), Notify("Cutover step", new.reason)),
+    number = settings.canary_steps.index(percent) + 1
+    new = replace(state, weights=weights, updated_at=now, step_started_at=now,
+                  reason=f"canary step {number}/{len(settings.canary_steps)}: {percent}% on Aurora")
+    return Decision(new, (shift, Notify("Cutover step", new.reason)),
                     result={"outcome": "advanced", "aurora": percent})
 
 
@@ -183,9 +190,10 @@ def _hold_or_rollback(state: State, cause: str, settings: Settings, now: datetim
 
 
 def _rollback(state: State, why: str, now: datetime) -> Decision:
-    new = replace(state, phase=Phase.ROLLED_BACK, weights=ALL_ON_PREM, step=-1, hold=None, updated_at=now,
+    """Rolling back until Route 53 confirms the change (see `completed`), then rolled back."""
+    new = replace(state, phase=Phase.ROLLING_BACK, weights=ALL_ON_PREM, hold=None, updated_at=now,
                   step_started_at=None, reason=f"rolled back: {why}")
-    return Decision(new, (SetWeights(ALL_ON_PREM), Notify("Rolled back to on-prem", new.reason)),
+    return Decision(new, (SetWeights(ALL_ON_PREM, state.weights), Notify("Rolled back to on-prem", new.reason)),
                     label="rolled-back", result={"outcome": "rolled back"})
 
 
@@ -205,7 +213,7 @@ def _command(state: State, command: Command, settings: Settings, now: datetime,
         if gates is None or not all_pass(gates):
             failing = ", ".join(g.name for g in gates or [] if not g.ok) or "gates not measured"
             raise CommandRefusedError(f"start-cutover: gates failing: {failing}")
-        new = replace(state, phase=Phase.SHIFTING, step=-1, hold=None, pre_cutover_time=now, step_started_at=now,
+        new = replace(state, phase=Phase.SHIFTING, hold=None, pre_cutover_time=now, step_started_at=now,
                       updated_at=now, backup_job=None, reason=f"cutover started{why}")
         return Decision(new, (StartReverseTask(now), Notify("Cutover started", new.reason)),
                         label="cutover-started", result={"outcome": "cutover started"})
@@ -221,6 +229,8 @@ def _command(state: State, command: Command, settings: Settings, now: datetime,
                           reason=f"resumed by operator{why}")
         return Decision(resumed, (Notify("Cutover resumed", resumed.reason),), result={"outcome": "resumed"})
     if name == "rollback":
+        if state.phase is Phase.ROLLING_BACK and state.weights_pending:
+            return Decision(state, result={"outcome": "rollback in progress: the Route 53 change is being retried"})
         if state.weights == ALL_ON_PREM and state.phase in IDLE_PHASES:
             return Decision(state, result={"outcome": "nothing to roll back: all traffic is on-prem"})
         return _rollback(state, f"operator{why}", now)
@@ -243,3 +253,35 @@ def _restore(state: State, command: Command, settings: Settings, now: datetime) 
                           Notify("Restore to checkpoint", f"Restoring {settings.cluster_id} to {to_time.isoformat()} "
                                  f"as new cluster {cluster_id} (point-in-time); add an instance to query it.")),
                     label="restore-started", result={"outcome": "restore started", "restore": restore})
+
+
+# Completing a transition -----------------------------------------------------------------------------
+# The service writes a decision's state with its actions pending, then performs them; these say what a
+# performed (or failed) action makes of the state, so the service holds no decisions of its own.
+
+
+def completed(state: State, action, outcome: object = None) -> State:
+    """The state once `action` has been performed (`outcome`: what the AWS call returned, if it matters)."""
+    if isinstance(action, SetWeights) and state.phase is Phase.ROLLING_BACK and action.weights == ALL_ON_PREM:
+        state = replace(state, phase=Phase.ROLLED_BACK)
+    elif isinstance(action, StartBackup):
+        state = replace(state, backup_job=str(outcome))
+    elif isinstance(action, RestoreCluster):
+        state = replace(state, restore={**(state.restore or {}), "status": str(outcome)})
+    elif isinstance(action, Label):
+        state = replace(state, milestones={**(state.milestones or {}), action.label: iso_now(state)})
+    return state
+
+
+def abandoned_shift(state: State, shift: SetWeights, error: str, now: datetime) -> tuple[State, tuple]:
+    """A forward shift Route 53 did not confirm: back to the weights before it, the bake restarts, and the step
+    is decided afresh (with fresh gates) by a later tick; if Route 53 did take it, the next invocation adopts
+    the records. A rollback is never abandoned: it is retried."""
+    reverted = replace(state, phase=Phase.SHIFTING, weights=shift.previous, step_started_at=now, updated_at=now,
+                       reason=f"shift to {shift.weights.aurora}% on Aurora not confirmed by Route 53 ({error}); "
+                              f"staying at {shift.previous.aurora}% unless the records show otherwise")
+    return reverted, (Notify("Cutover step not confirmed", reverted.reason),)
+
+
+def iso_now(state: State) -> str | None:
+    return None if state.updated_at is None else state.updated_at.isoformat()

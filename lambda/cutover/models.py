@@ -8,8 +8,9 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-STATE_VERSION = 1
-MAX_REMEMBERED_EVENTS = 50
+STATE_VERSION = 2
+MAX_REMEMBERED_EVENTS = 10  # transitions only; DMS event ids live in the event record
+MAX_RECORDED_EVENT_IDS = 50
 
 
 class InputError(ValueError):
@@ -63,11 +64,15 @@ def parse_time(value: object, field_name: str) -> datetime | None:
 
 @dataclass(frozen=True)
 class State:
-    """The migration state; each Parameter Store version of it is a checkpoint."""
+    """The migration state; each Parameter Store version of it is a checkpoint.
+
+    The canary position is the Aurora weight itself (a percentage), never an index into the configured
+    steps, so a redeploy that changes the steps cannot change what a stored checkpoint means.
+    `pending` holds the actions of the last transition not yet confirmed (written before acting).
+    """
 
     phase: Phase = Phase.REPLICATING
     weights: Weights = ALL_ON_PREM
-    step: int = -1  # index into the canary steps; -1 = nothing on Aurora yet
     hold: str | None = None  # why the cutover is held: alarm | task | operator
     reason: str = "deployed"
     updated_at: datetime | None = None
@@ -75,37 +80,50 @@ class State:
     pre_cutover_time: datetime | None = None
     backup_job: str | None = None
     restore: dict | None = None
-    processed: tuple[str, ...] = ()
+    processed: tuple[str, ...] = ()  # ids of the events that caused the last transitions
+    milestones: dict | None = None  # label -> time, kept after the label's version ages out
+    pending: tuple[dict, ...] = ()
 
     def to_json(self) -> str:
         body = asdict(self)
         body.update(version=STATE_VERSION, phase=self.phase.value, processed=list(self.processed),
-                    updated_at=iso(self.updated_at), step_started_at=iso(self.step_started_at),
-                    pre_cutover_time=iso(self.pre_cutover_time))
-        return json.dumps(body, sort_keys=True)
+                    pending=list(self.pending), updated_at=iso(self.updated_at),
+                    step_started_at=iso(self.step_started_at), pre_cutover_time=iso(self.pre_cutover_time))
+        return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> State:
         try:
             raw = json.loads(text)
             weights = raw.get("weights") or {"onprem": 100, "aurora": 0}
+            pending = raw.get("pending") or ()
+            if not all(isinstance(p, dict) and p.get("type") in ACTION_TYPES for p in pending):
+                raise ValueError(f"pending actions are malformed: {pending!r}")
             return cls(
                 phase=Phase(raw.get("phase", "replicating")),
                 weights=Weights(int(weights["onprem"]), int(weights["aurora"])),
-                step=int(raw.get("step", -1) if raw.get("step") is not None else -1),
                 hold=raw.get("hold"), reason=str(raw.get("reason", "")),
                 updated_at=parse_time(raw.get("updated_at"), "updated_at"),
                 step_started_at=parse_time(raw.get("step_started_at"), "step_started_at"),
                 pre_cutover_time=parse_time(raw.get("pre_cutover_time"), "pre_cutover_time"),
                 backup_job=raw.get("backup_job"), restore=raw.get("restore"),
-                processed=tuple(raw.get("processed") or ()))
-        except (ValueError, KeyError, TypeError) as error:
+                processed=tuple(raw.get("processed") or ()), milestones=raw.get("milestones") or None,
+                pending=tuple(pending))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise InputError(f"checkpoint state is unreadable: {error}") from error
 
     def remember(self, event_id: str | None) -> State:
         if not event_id:
             return self
         return replace(self, processed=(*self.processed, event_id)[-MAX_REMEMBERED_EVENTS:])
+
+    @property
+    def weights_pending(self) -> bool:
+        """A weight change was decided but Route 53 has not confirmed it: the records are not yet the truth."""
+        return any(p["type"] == "SetWeights" for p in self.pending)
+
+
+INITIAL_STATE = State()
 
 
 # Inputs and actions are NamedTuples: immutable like the frozen dataclasses above, and several times
@@ -204,6 +222,7 @@ def _command(event: dict) -> Command:
 
 class SetWeights(NamedTuple):
     weights: Weights
+    previous: Weights = ALL_ON_PREM  # what the records held when the change was decided
 
 
 class StartReverseTask(NamedTuple):
@@ -228,7 +247,67 @@ class Notify(NamedTuple):
     message: str
 
 
-Action = SetWeights | StartReverseTask | StartBackup | RestoreCluster | RecordEvent | Notify
+class Label(NamedTuple):
+    label: str
+    version: int | None = None  # None until the checkpoint that carries this label is written
+
+
+Action = SetWeights | StartReverseTask | StartBackup | RestoreCluster | RecordEvent | Notify | Label
+ACTION_TYPES = ("SetWeights", "StartReverseTask", "StartBackup", "RestoreCluster", "RecordEvent", "Notify", "Label")
+# Actions whose failure must be retried before anything else moves; the rest are best-effort.
+PRIMARY = ("SetWeights", "StartReverseTask", "RestoreCluster")
+
+
+def action_record(action: Action) -> dict:
+    """An action as it is kept in the checkpoint's `pending` list until it is confirmed."""
+    kind = type(action).__name__
+    if isinstance(action, SetWeights):
+        return {"type": kind, "weights": asdict(action.weights), "previous": asdict(action.previous)}
+    if isinstance(action, StartReverseTask):
+        return {"type": kind, "cdc_start_time": iso(action.cdc_start_time)}
+    if isinstance(action, RestoreCluster):
+        return {"type": kind, "to_time": iso(action.to_time), "cluster_id": action.cluster_id}
+    if isinstance(action, RecordEvent):
+        e = action.event
+        return {"type": kind, "event": {"event_id": e.event_id, "task_arn": e.task_arn, "event_type": e.event_type,
+                                        "message": e.message, "time": iso(e.time)}}
+    return {"type": kind, **action._asdict()}
+
+
+def action_of(record: dict) -> Action:
+    kind = record["type"]
+    body = {k: v for k, v in record.items() if k != "type"}
+    if kind == "SetWeights":
+        return SetWeights(Weights(**body["weights"]), Weights(**body["previous"]))
+    if kind == "StartReverseTask":
+        return StartReverseTask(parse_time(body["cdc_start_time"], "cdc_start_time"))
+    if kind == "RestoreCluster":
+        return RestoreCluster(parse_time(body["to_time"], "to_time"), body["cluster_id"])
+    if kind == "RecordEvent":
+        e = body["event"]
+        return RecordEvent(TaskEvent(e["event_id"], e["task_arn"], e["event_type"], e["message"],
+                                     parse_time(e["time"], "time")))
+    return {"StartBackup": StartBackup, "Notify": Notify, "Label": Label}[kind](**body)
+
+
+def event_record(recent_ids: tuple[str, ...] = (), event: TaskEvent | None = None) -> str:
+    """The last-event parameter: the newest DMS event and the ids of recent ones (for redeliveries).
+
+    It carries no label, so Parameter Store simply drops its oldest versions: it has no version budget.
+    """
+    last = None if event is None else {"event_type": event.event_type, "task": event.task_arn,
+                                       "time": iso(event.time), "event_id": event.event_id,
+                                       "message": event.message}
+    return json.dumps({"last": last, "recent_ids": list(recent_ids)[-MAX_RECORDED_EVENT_IDS:]},
+                      sort_keys=True, separators=(",", ":"))
+
+
+def recorded_ids(text: str) -> tuple[str, ...]:
+    try:
+        ids = json.loads(text).get("recent_ids") or []
+    except (ValueError, AttributeError):
+        return ()  # an older or hand-edited record: remember afresh
+    return tuple(str(i) for i in ids)
 
 
 class Decision(NamedTuple):

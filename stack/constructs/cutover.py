@@ -33,6 +33,7 @@ class ControllerTargets:
     zone_id: str
     record_name: str
     parameter_arns: list[str]
+    state_parameter_arn: str
     state_parameter: str
     event_parameter: str
     forward_task_arn: str
@@ -90,8 +91,10 @@ class Cutover(Construct):
                                                       "route53:ListResourceRecordSets"],
                       [f"arn:{account.partition}:route53:::hostedzone/{t.zone_id}"]),
             iam.allow("WaitForInsync", ["route53:GetChange"], [f"arn:{account.partition}:route53:::change/*"]),
-            iam.allow("Checkpoints", ["ssm:GetParameter", "ssm:LabelParameterVersion",
-                                      "ssm:PutParameter"], t.parameter_arns),
+            iam.allow("Checkpoints", ["ssm:GetParameter", "ssm:PutParameter"], t.parameter_arns),
+            # Milestone labels, taken off a version only when Parameter Store is about to drop it.
+            iam.allow("CheckpointLabels", ["ssm:GetParameterHistory", "ssm:LabelParameterVersion",
+                                           "ssm:UnlabelParameterVersion"], [t.state_parameter_arn]),
             iam.allow("AppKeyThroughItsServices", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
                       [t.app_key_arn], Condition={"StringEquals": {"kms:ViaService": [
                           f"{service}.{account.region}.amazonaws.com" for service in ("ssm", "sns", "sqs")]}}),

@@ -25,6 +25,7 @@ class Clock:
 def environment(**overrides: str) -> dict[str, str]:
     env = {
         "STATE_PARAMETER": "/migration/test01/state", "EVENT_PARAMETER": "/migration/test01/last-event",
+        "CHECKPOINT_KEY_ARN": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-4000-8000-000000000001",
         "HOSTED_ZONE_ID": "Z000TEST", "RECORD_NAME": "db.payments-db.internal", "ONPREM_SET_ID": "onprem",
         "AURORA_SET_ID": "aurora", "FORWARD_TASK_ARN": FORWARD, "REVERSE_TASK_ARN": REVERSE,
         "FORWARD_TASK_RESOURCE_ID": "fwd-test01", "DMS_INSTANCE_ID": "dms-test01", "CLUSTER_ID": "aurora-test01",

@@ -38,7 +38,8 @@ def needs_of(call: tuple[str, str, dict], keys: dict[str, str], names: dict[str,
         if operation == "GetParameter" and p.get("WithDecryption"):
             out.append(Need("kms:Decrypt", keys["app"], via("ssm")))
         if operation == "PutParameter" and p.get("Type") == "SecureString":
-            out.append(Need("kms:Encrypt", keys["app"], via("ssm")))
+            # Without KeyId, Parameter Store re-encrypts with the AWS-managed key, which no statement names.
+            out.append(Need("kms:Encrypt", p.get("KeyId") or arn("kms", "alias/aws/ssm"), via("ssm")))
         return out
     if service == "dms":
         if operation == "DescribeReplicationTasks":

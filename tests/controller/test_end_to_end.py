@@ -157,14 +157,16 @@ def test_route53_busy_is_retried_and_persistent_failure_changes_nothing(world):
     world.validation_clean(pending=1)
     tick(world, 1)
     assert world.weights() == (90, 10) and calls["n"] == 3  # two busy answers, then through
+    world.notices()
     os.environ["ROUTE53_DOWN"] = "1"
     try:
         world.validation_clean(pending=1)
-        with pytest.raises(ClientError):
-            tick(world, 16)
+        result = tick(world, 16)
     finally:
         del os.environ["ROUTE53_DOWN"]
+    assert result["ok"] is False and result["outcome"].startswith("shift not confirmed")
     assert world.weights() == (90, 10) and world.state()["weights"] == {"onprem": 90, "aurora": 10}
+    assert world.state()["pending"] == [] and world.notices() == ["Cutover step not confirmed"]
 
 
 def test_crash_between_route53_and_checkpoint_is_repaired_by_the_next_tick(world):
@@ -174,7 +176,7 @@ def test_crash_between_route53_and_checkpoint_is_repaired_by_the_next_tick(world
     world.controller().gw.route53.set_weights(Weights(90, 10))
     assert world.state()["weights"] == {"onprem": 100, "aurora": 0}
     result = tick(world, 1)
-    assert world.state()["weights"] == {"onprem": 90, "aurora": 10} and world.state()["step"] == 0
+    assert world.state()["weights"] == {"onprem": 90, "aurora": 10} and world.state()["phase"] == "shifting"
     assert result["weights"] == {"onprem": 90, "aurora": 10}
 
 
@@ -194,3 +196,19 @@ def test_concurrent_checkpoint_write_is_detected(world):
     controller.gw.parameters.read = read_then_someone_writes
     with pytest.raises(CheckpointConflictError):
         controller.handle(Command("rollback"))
+
+
+@pytest.mark.parametrize(("status", "expected"), [
+    ("ready", [("start-replication", True)]),  # first run: start-replication at the cutover's start time
+    ("stopped", [("resume-processing", False)]),  # ran before: resume from its own stop position
+    ("starting", []),  # on its way: counts as started
+    ("running", []),
+])
+def test_the_reverse_task_is_started_the_way_its_history_requires(world, status, expected):
+    world.task("reverse").status = status
+    world.validation_clean()
+    world.handle = world.recorded(world.handle)
+    assert world.handle({"command": "start-cutover"})["phase"] == "shifting"
+    starts = [p for service, op, p in world.calls if op == "StartReplicationTask"]
+    assert [(p["StartReplicationTaskType"], "CdcStartTime" in p) for p in starts] == expected
+    assert all(p["ReplicationTaskArn"] == world.reverse_arn for p in starts)

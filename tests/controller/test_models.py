@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cutover.models import AlarmEvent, Command, InputError, State, TaskEvent, Tick, Weights, parse
-
-from stack.constructs.checkpoints import INITIAL_STATE
+from cutover.models import AlarmEvent, Command, InputError, State, TaskEvent, Tick, Weights, parse, recorded_ids
 
 
 def test_both_dms_shapes_parse(samples):
@@ -46,12 +44,43 @@ def test_malformed_input_is_rejected(event, message):
         parse(event)
 
 
-def test_the_stack_initial_checkpoint_is_a_valid_state():
-    import json
-
-    state = State.from_json(json.dumps(INITIAL_STATE))
-    assert state.phase.value == "replicating" and state.weights == Weights(100, 0)
+def test_the_stack_initial_checkpoint_is_the_controllers_default_state(synthesized):
+    parameters = {p["name"].rsplit("/", 1)[1]: p for p in synthesized.resources("aws_ssm_parameter")}
+    state = State.from_json(parameters["state"]["value"])
+    assert state == State()  # the controller reads exactly what it would start from
+    assert state.phase.value == "replicating" and state.weights == Weights(100, 0) and not state.pending
+    assert recorded_ids(parameters["last-event"]["value"]) == ()
     assert State.from_json(state.to_json()) == state
+
+
+def test_the_synthesized_environment_is_exactly_the_settings_fields(synthesized):
+    from cutover.settings import Settings
+
+    variables = synthesized.one("aws_lambda_function")["environment"]["variables"]
+    assert set(variables) == {field.upper() for field in Settings._fields}
+
+
+def test_the_stack_and_the_controller_accept_the_same_limits():
+    from cutover.settings import LIMITS, Settings, SettingsError
+
+    from stack.config import ConfigError, load
+    from tests.controller.fakes import environment
+
+    paths = {"lag_threshold_seconds": "MIGRATION_MONITORING_LAG_THRESHOLD_SECONDS",
+             "healthy_minutes": "MIGRATION_CUTOVER_HEALTHY_MINUTES", "bake_minutes": "MIGRATION_CUTOVER_BAKE_MINUTES"}
+    for field, (low, high) in LIMITS.items():
+        for value, accepted in ((low - 1, False), (low, True), (high, True), (high + 1, False)):
+            try:
+                load({paths[field]: str(value)})
+                stack_ok = True
+            except ConfigError:
+                stack_ok = False
+            try:
+                Settings.from_env(environment(**{field.upper(): str(value)}))
+                controller_ok = True
+            except SettingsError:
+                controller_ok = False
+            assert stack_ok is controller_ok is accepted, (field, value)
 
 
 def test_weights_must_sum_to_100():

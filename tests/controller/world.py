@@ -12,7 +12,7 @@ from cutover.service import Controller, Gateways
 from cutover.settings import Settings
 from moto.dms.models import dms_backends
 
-from stack.constructs.checkpoints import INITIAL_EVENT, INITIAL_STATE
+from stack.controller_contract import initial_event_record, initial_state
 from tests.controller.fakes import ACCOUNT, REGION, Clock, environment
 
 
@@ -35,9 +35,10 @@ class World:
                 "ResourceRecords": [{"Value": target}]}}
             for set_id, weight, target in (("onprem", 100, "pgprimary.corp.example.com"),
                                            ("aurora", 0, "aurora-test01.cluster-x.us-east-1.rds.amazonaws.com"))]})
-        env = environment(HOSTED_ZONE_ID=self.zone_id, **env_overrides)
-        for name, value in ((env["STATE_PARAMETER"], INITIAL_STATE), (env["EVENT_PARAMETER"], INITIAL_EVENT)):
-            c["ssm"].put_parameter(Name=name, Value=json.dumps(value), Type="SecureString", KeyId=key)
+        env = environment(HOSTED_ZONE_ID=self.zone_id, **{"CHECKPOINT_KEY_ARN": key, **env_overrides})
+        self.checkpoint_key = env["CHECKPOINT_KEY_ARN"]  # moto keeps the name; it does not look the key up
+        for name, value in ((env["STATE_PARAMETER"], initial_state()), (env["EVENT_PARAMETER"], initial_event_record())):
+            c["ssm"].put_parameter(Name=name, Value=value, Type="SecureString", KeyId=self.checkpoint_key)
         topic = c["sns"].create_topic(Name=env["TOPIC_ARN"].rsplit(":", 1)[1])["TopicArn"]
         queue = c["sqs"].create_queue(QueueName="notices")["QueueUrl"]
         queue_arn = c["sqs"].get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -90,6 +91,14 @@ class World:
             finally:
                 self.recording = False
         return wrapper
+
+    def age_checkpoint(self, versions: int, label: str = "deployed") -> None:
+        """A long migration: the state parameter `versions` writes older, its first version labelled."""
+        ssm, name = self.clients["ssm"], self.settings.state_parameter
+        value = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+        ssm.label_parameter_version(Name=name, ParameterVersion=1, Labels=[label])
+        for _ in range(versions):
+            ssm.put_parameter(Name=name, Value=value, Type="SecureString", KeyId=self.checkpoint_key, Overwrite=True)
 
     def task(self, which: str):
         arn = self.forward_arn if which == "forward" else self.reverse_arn

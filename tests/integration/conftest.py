@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = ("aurora_cluster_id", "dms_forward_task_arn", "dms_reverse_task_arn", "dms_forward_task_resource_id",
             "dms_replication_instance_id", "hosted_zone_id", "record_name", "record_ttl", "cutover_function_name",
             "dashboard_name", "lag_alarm_names", "state_parameter_name", "event_parameter_name",
-            "notification_topic_arn", "backup_vault_name", "peering_connection_id")
+            "checkpoint_key_arn", "notification_topic_arn", "backup_vault_name", "peering_connection_id")
 
 
 @pytest.fixture(scope="session")

@@ -58,7 +58,7 @@ def test_dms_event_records_a_checkpoint(aws, outputs, invoke):
         pytest.skip("a real deployment receives DMS events from EventBridge; not injected here")
     assert invoke(event)["ok"]
     recorded = aws("ssm").get_parameter(Name=outputs["event_parameter_name"], WithDecryption=True)["Parameter"]
-    assert json.loads(recorded["Value"])["event_type"] == "REPLICATION_TASK_STARTED"
+    assert json.loads(recorded["Value"])["last"]["event_type"] == "REPLICATION_TASK_STARTED"
 
 
 def start(aws, outputs, invoke) -> None:
@@ -112,3 +112,16 @@ def test_cutover_walks_every_canary_step_and_starts_reverse_replication(aws, out
 def test_rollback_after_cutover_returns_all_traffic(aws, outputs, invoke):
     result = invoke({"command": "rollback", "reason": "integration: drill"})
     assert result["ok"] and result["phase"] == "rolled-back" and weights(aws, outputs) == (100, 0)
+
+
+def test_checkpoints_stay_on_the_customer_managed_key_after_the_controllers_writes(aws, outputs):
+    """PutParameter without KeyId would have moved them to alias/aws/ssm (moto would have kept the old key,
+    so the emulated run also checks that every write named it: see tests/controller/test_durability.py)."""
+    names = [outputs["state_parameter_name"], outputs["event_parameter_name"]]
+    described = aws("ssm").describe_parameters(ParameterFilters=[{"Key": "Name", "Values": names}])["Parameters"]
+    key_id = outputs["checkpoint_key_arn"].rsplit("/", 1)[1]
+    assert {p["Name"] for p in described} == set(names)
+    for parameter in described:
+        if parameter["Name"] == outputs["state_parameter_name"]:
+            assert parameter["Version"] > 1, "the controller has written it"
+        assert parameter["KeyId"] != "alias/aws/ssm" and parameter["KeyId"].rsplit("/", 1)[-1] == key_id

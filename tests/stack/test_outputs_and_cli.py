@@ -12,6 +12,7 @@ EXPECTED_OUTPUTS = {
     "aurora_writer_endpoint", "aurora_reader_endpoint", "aurora_cluster_id", "dms_replication_instance_id",
     "dms_forward_task_arn", "dms_reverse_task_arn", "hosted_zone_id", "record_name", "cutover_function_name",
     "dashboard_name", "lag_alarm_names", "state_parameter_name", "notification_topic_arn", "backup_vault_name",
+    "checkpoint_key_arn",
 }
 
 

@@ -7,6 +7,13 @@ from datetime import datetime
 from cutover.gates import TaskStatus, Validation
 from cutover.gateways.retry import with_backoff
 
+STARTED = ("running", "starting")  # DMS task statuses on the way to replicating
+STARTABLE = ("ready", "stopped", "failed")  # the rest (stopping, modifying, ...) are passing: try again later
+
+
+class TaskBusyError(RuntimeError):
+    """The task is in a passing state in which DMS refuses a start; a later invocation retries."""
+
 
 class DmsGateway:
     def __init__(self, client, *, forward_arn: str, reverse_arn: str, statistics_client=None):
@@ -43,8 +50,24 @@ class DmsGateway:
             pending_records=sum(int(t.get("ValidationPendingRecords", 0)) for t in tables),
             suspended_records=sum(int(t.get("ValidationSuspendedRecords", 0)) for t in tables))
 
-    def start_reverse(self, cdc_start_time: datetime) -> None:
-        """Replicate every write made on Aurora from now on back to on-prem."""
+    def start_reverse(self, cdc_start_time: datetime) -> str:
+        """Replicate every write made on Aurora back to on-prem; returns what was done.
+
+        A task that never ran starts with start-replication at the cutover's start time (the only start
+        type AWS allows for a first run). A task that ran before resumes from its own last stop position
+        (resume-processing), so no write Aurora took while it was down is skipped. A task already running
+        or on its way there is left alone.
+        """
+        status = self.task(self.reverse_arn).status
+        if status in STARTED:
+            return f"already {status}"
+        if status not in STARTABLE:
+            raise TaskBusyError(f"reverse task is {status}; DMS cannot start it now")
+        if status == "ready":
+            with_backoff(lambda: self.client.start_replication_task(
+                ReplicationTaskArn=self.reverse_arn, StartReplicationTaskType="start-replication",
+                CdcStartTime=cdc_start_time))
+            return "started from the cutover's start time"
         with_backoff(lambda: self.client.start_replication_task(
-            ReplicationTaskArn=self.reverse_arn, StartReplicationTaskType="start-replication",
-            CdcStartTime=cdc_start_time))
+            ReplicationTaskArn=self.reverse_arn, StartReplicationTaskType="resume-processing"))
+        return f"resumed from its last stop position (was {status})"

@@ -29,11 +29,21 @@ class RdsGateway:
         return ok, f"cluster={cluster.get('Status')} writer={writers[0] if writers else 'none'}"
 
     def restore(self, cluster_id: str, to_time: datetime, tags: list[dict]) -> str:
-        response = with_backoff(lambda: self.client.restore_db_cluster_to_point_in_time(
-            DBClusterIdentifier=cluster_id, SourceDBClusterIdentifier=self.cluster_id, RestoreType="full-copy",
-            RestoreToTime=to_time, DBSubnetGroupName=self.subnet_group, VpcSecurityGroupIds=[self.security_group_id],
-            DBClusterParameterGroupName=self.parameter_group, KmsKeyId=self.kms_key_arn,
-            EnableIAMDatabaseAuthentication=True, CopyTagsToSnapshot=True, DeletionProtection=False, Tags=tags))
+        """Start the restore; a retry after a lost answer finds the cluster already there and reports it."""
+        existing = self.cluster_status(cluster_id)
+        if existing != "not found":
+            return existing
+        try:
+            response = with_backoff(lambda: self.client.restore_db_cluster_to_point_in_time(
+                DBClusterIdentifier=cluster_id, SourceDBClusterIdentifier=self.cluster_id, RestoreType="full-copy",
+                RestoreToTime=to_time, DBSubnetGroupName=self.subnet_group,
+                VpcSecurityGroupIds=[self.security_group_id], DBClusterParameterGroupName=self.parameter_group,
+                KmsKeyId=self.kms_key_arn, EnableIAMDatabaseAuthentication=True, CopyTagsToSnapshot=True,
+                DeletionProtection=False, Tags=tags))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "DBClusterAlreadyExistsFault":
+                raise
+            return self.cluster_status(cluster_id)
         return response["DBCluster"]["Status"]
 
     def cluster_status(self, cluster_id: str) -> str:

@@ -25,3 +25,12 @@ def with_backoff(call: Callable[[], T], *, attempts: int = 6, base: float = 0.2,
                 raise
             sleep(min(cap, base * 2 ** attempt) * (0.5 + random.random() / 2))
     raise AssertionError("unreachable")
+
+
+def describe(error: Exception) -> str:
+    """An AWS error with its code and HTTP status (an authorization failure reads as one)."""
+    response = getattr(error, "response", None)
+    if not isinstance(response, dict):
+        return str(error)
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return f"{response.get('Error', {}).get('Code') or 'error'} (HTTP {status}): {error}"

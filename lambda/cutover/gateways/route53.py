@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import time
 
-from cutover.gateways.retry import with_backoff
+from botocore.exceptions import BotoCoreError, ClientError
+
+from cutover.gateways.retry import describe, with_backoff
 from cutover.models import Weights
+
+NOT_SEEN_INSYNC = "not seen INSYNC"
 
 
 class RecordsError(RuntimeError):
@@ -33,7 +37,11 @@ class Route53Gateway:
         return Weights(int(pair[self.onprem_id]["Weight"]), int(pair[self.aurora_id]["Weight"]))
 
     def set_weights(self, weights: Weights) -> str:
-        """UPSERT both records in one ChangeBatch (atomic), then wait until it is INSYNC."""
+        """UPSERT both records in one ChangeBatch (atomic), then wait until it is INSYNC.
+
+        Once Route 53 accepts a batch it applies it, so a wait that fails or runs out does not undo the
+        change: it is reported, and the change counts as made.
+        """
         pair = self._pair()
         changes = []
         for set_id, weight in ((self.onprem_id, weights.onprem), (self.aurora_id, weights.aurora)):
@@ -44,7 +52,10 @@ class Route53Gateway:
             HostedZoneId=self.zone_id, ChangeBatch={"Comment": f"cutover {weights.onprem}/{weights.aurora}",
                                                     "Changes": changes}), sleep=self.sleep)
         change_id = response["ChangeInfo"]["Id"]
-        self._wait_insync(change_id, response["ChangeInfo"].get("Status"))
+        try:
+            self._wait_insync(change_id, response["ChangeInfo"].get("Status"))
+        except (TimeoutError, ClientError, BotoCoreError) as error:
+            return f"{change_id} accepted; {NOT_SEEN_INSYNC} ({describe(error)})"
         return change_id
 
     def _wait_insync(self, change_id: str, status: str | None) -> None:

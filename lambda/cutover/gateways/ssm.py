@@ -1,4 +1,10 @@
-"""Parameter Store: the versioned checkpoint, written only if nobody wrote since it was read."""
+"""Parameter Store: the versioned checkpoint and the event record, always encrypted with the stack's CMK.
+
+PutParameter without KeyId re-encrypts a SecureString with the account's default key, also on
+overwrite, so every write names the key. Parameter Store keeps 100 versions of a parameter and refuses
+a new one when the oldest carries a label; a write that would push a labelled version out takes the
+label off it first (the milestone's time stays in the checkpoint's `milestones`).
+"""
 
 from __future__ import annotations
 
@@ -6,40 +12,70 @@ from botocore.exceptions import ClientError
 
 from cutover.gateways.retry import with_backoff
 
+KEPT_VERSIONS = 100
+
 
 class CheckpointConflictError(RuntimeError):
-    """Another invocation wrote the checkpoint after this one read it."""
+    """Another writer changed the checkpoint between this invocation's read and its write."""
 
 
 class ParameterGateway:
-    def __init__(self, client, *, state_name: str, event_name: str, sleep=None):
-        self.client, self.state_name, self.event_name = client, state_name, event_name
+    def __init__(self, client, *, state_name: str, event_name: str, key_id: str, sleep=None):
+        self.client, self.state_name, self.event_name, self.key_id = client, state_name, event_name, key_id
         self.kwargs = {"sleep": sleep} if sleep else {}
 
-    def read(self) -> tuple[str, int]:
-        parameter = with_backoff(lambda: self.client.get_parameter(Name=self.state_name, WithDecryption=True),
+    def _get(self, name: str) -> tuple[str, int]:
+        parameter = with_backoff(lambda: self.client.get_parameter(Name=name, WithDecryption=True),
                                  **self.kwargs)["Parameter"]
         return parameter["Value"], int(parameter["Version"])
 
-    def write_if_latest(self, value: str, expected_version: int) -> int:
-        """Compare, then write; the write's own version number proves no one slipped in between."""
+    def _put(self, name: str, value: str) -> int:
+        return int(with_backoff(lambda: self.client.put_parameter(
+            Name=name, Value=value, Type="SecureString", KeyId=self.key_id, Overwrite=True),
+            **self.kwargs)["Version"])
+
+    def read(self) -> tuple[str, int]:
+        return self._get(self.state_name)
+
+    def write_detecting_conflict(self, value: str, read_version: int) -> int:
+        """Write a new checkpoint version; raise if another writer wrote since `read_version` was read.
+
+        This detects a lost race, it does not prevent one: the check before the write narrows the window,
+        and the version the write returns proves whether anyone slipped in. Invocations are serialized by
+        the function's reserved concurrency of 1; a conflict is repaired by the next invocation, which
+        reads the records and the newest checkpoint afresh.
+        """
         _, latest = self.read()
-        if latest != expected_version:
-            raise CheckpointConflictError(f"checkpoint is at version {latest}, this invocation read {expected_version}")
-        version = int(with_backoff(lambda: self.client.put_parameter(
-            Name=self.state_name, Value=value, Type="SecureString", Overwrite=True), **self.kwargs)["Version"])
-        if version != expected_version + 1:
-            raise CheckpointConflictError(f"wrote version {version}, expected {expected_version + 1}: a concurrent "
-                                     "writer; the next tick reconciles from the record weights")
+        if latest != read_version:
+            raise CheckpointConflictError(f"checkpoint is at version {latest}, this invocation read {read_version}")
+        self._make_room(read_version)
+        version = self._put(self.state_name, value)
+        if version != read_version + 1:
+            raise CheckpointConflictError(f"wrote version {version}, expected {read_version + 1}: a concurrent "
+                                          "writer; the next invocation reconciles from the record weights")
         return version
+
+    def _make_room(self, latest: int) -> None:
+        """Writing version latest+1 drops the oldest kept version; it must not carry a label."""
+        if latest < KEPT_VERSIONS:
+            return
+        oldest = with_backoff(lambda: self.client.get_parameter_history(
+            Name=self.state_name, MaxResults=1), **self.kwargs)["Parameters"][0]
+        labels = oldest.get("Labels") or []
+        if labels:
+            with_backoff(lambda: self.client.unlabel_parameter_version(
+                Name=self.state_name, ParameterVersion=int(oldest["Version"]), Labels=labels), **self.kwargs)
 
     def label(self, version: int, label: str) -> None:
         try:
-            self.client.label_parameter_version(Name=self.state_name, ParameterVersion=version, Labels=[label])
-        except ClientError as error:  # a label is a convenience; the checkpoint itself is written
+            with_backoff(lambda: self.client.label_parameter_version(
+                Name=self.state_name, ParameterVersion=version, Labels=[label]), **self.kwargs)
+        except ClientError as error:  # ten labels on one version at most: the checkpoint itself stands
             if error.response.get("Error", {}).get("Code") != "ParameterVersionLabelLimitExceeded":
                 raise
 
+    def read_events(self) -> str:
+        return self._get(self.event_name)[0]
+
     def record_event(self, value: str) -> None:
-        with_backoff(lambda: self.client.put_parameter(Name=self.event_name, Value=value, Type="SecureString",
-                                                       Overwrite=True), **self.kwargs)
+        self._put(self.event_name, value)
