@@ -15,6 +15,7 @@ import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from aspects.facts import DATA_API_MIN_VERSION, DECODING_PLUGINS, DMS_MIN_ENGINE_VERSION, version_tuple
 from stack import naming
 from stack.controller_contract import LIMITS as CONTROLLER_LIMITS
 
@@ -93,6 +94,7 @@ class MigrationConfig:
     """The on-prem source and the DMS replication that copies it."""
 
     onprem_host: str = "pgprimary.corp.example.com"
+    onprem_reader_host: str = ""
     onprem_port: int = 5432
     onprem_database: str = "payments"
     source_secret_arn: str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:migration/onprem-source-AbCdEf"
@@ -107,6 +109,14 @@ class MigrationConfig:
     create_dms_account_roles: bool = False
     schema: str = "public"
     table_mappings_file: str = ""
+    dms_engine_version: str = "3.5.4"
+    lob_mode: str = "limited"
+    lob_max_size_kb: int = 64
+    decoding_plugin: str = "test_decoding"
+    heartbeat_frequency_minutes: int = 5
+    heartbeat_schema: str = "awsdms_heartbeat"
+    controller_secret_arn: str = ""
+    controller_secret_kms_key_arn: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,7 @@ class DnsConfig:
 
     zone_name: str = "payments-db.internal"
     record_name: str = "db"
+    reader_record_name: str = "db-ro"
     ttl_seconds: int = 60
     private_zone: bool = True
 
@@ -127,6 +138,10 @@ class CutoverConfig:
     bake_minutes: int = 15
     healthy_minutes: int = 5
     rollback_on_alarm: bool = True
+    write_canary: bool = False
+    auto_flip: bool = False
+    flip_max_lag_seconds: int = 5
+    sequence_gap: int = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,10 @@ class MonitoringConfig:
 
     lag_threshold_seconds: int = 60
     alarm_evaluation_minutes: int = 3
+    slot_disk_alarm_gib: int = 20
+    transaction_logs_alarm_gib: int = 20
+    cdc_incoming_changes_alarm: int = 100000
+    cdc_changes_on_disk_alarm: int = 10000
 
 
 @dataclass(frozen=True)
@@ -334,7 +353,7 @@ def to_dict(config: Config) -> dict:
 def validate(config: Config) -> None:
     problems: list[str] = []
     for check in (_check_identity, _check_network, _check_database, _check_migration, _check_dns,
-                  _check_cutover, _check_monitoring, _check_backup, _check_state):
+                  _check_cutover, _check_cutover_writes, _check_monitoring, _check_backup, _check_state):
         check(config, problems)
     if problems:
         raise ConfigError(problems)
@@ -426,6 +445,13 @@ def _check_database(c: Config, problems: list[str]) -> None:
         problems.append(f"database.engine_version: {d.engine_version!r} is not an Aurora PostgreSQL version such as 16.6")
     if not AURORA_CLASS.match(d.instance_class):
         problems.append(f"database.instance_class: {d.instance_class!r} is not a provisioned Aurora class such as db.r6g.large")
+    elif d.instance_class.startswith("db.t"):
+        problems.append(f"database.instance_class: {d.instance_class} is a T class; the RDS Data API, through which the "
+                        "controller syncs sequences and checks tables, is not available on T classes")
+    version = version_tuple(d.engine_version)
+    if AURORA_ENGINE_VERSION.match(d.engine_version) and version is not None and version < DATA_API_MIN_VERSION:
+        problems.append(f"database.engine_version: {d.engine_version} predates 16.1; the RDS Data API on provisioned "
+                        "Aurora PostgreSQL (the controller's sequence sync and data gates) needs 16.1 or later")
     for name in ("database_name", "master_username"):
         value = getattr(d, name)
         if not PG_IDENTIFIER.match(value) or value in ("postgres", "rdsadmin", "admin"):
@@ -451,7 +477,18 @@ def _check_migration(c: Config, problems: list[str]) -> None:
     if not DNS_NAME.match(m.onprem_host) or _is_ip(m.onprem_host):
         problems.append(f"migration.onprem_host: {m.onprem_host!r} must be a lowercase DNS name (not an IP address): "
                         "the weighted records of one name share one type, and Aurora's endpoint is a CNAME")
+    if m.onprem_reader_host and (not DNS_NAME.match(m.onprem_reader_host) or _is_ip(m.onprem_reader_host)):
+        problems.append(f"migration.onprem_reader_host: {m.onprem_reader_host!r} must be a lowercase DNS name "
+                        "(not an IP address), or empty for onprem_host")
     _check_port("migration.onprem_port", m.onprem_port, problems)
+    if m.controller_secret_arn and not SECRET_ARN.match(m.controller_secret_arn):
+        problems.append("migration.controller_secret_arn: must be the ARN of an existing Secrets Manager secret, "
+                        "or empty for the RDS-managed master secret")
+    if bool(m.controller_secret_arn) != bool(m.controller_secret_kms_key_arn):
+        problems.append("migration.controller_secret_kms_key_arn: give it exactly when controller_secret_arn is given "
+                        "(the key that encrypts that secret)")
+    elif m.controller_secret_kms_key_arn and not KMS_KEY_ARN.match(m.controller_secret_kms_key_arn):
+        problems.append("migration.controller_secret_kms_key_arn: must be the ARN of a customer-managed KMS key")
     if not PG_IDENTIFIER.match(m.onprem_database):
         problems.append(f"migration.onprem_database: {m.onprem_database!r} is not a PostgreSQL database name")
     for name in ("source_secret_arn", "target_secret_arn"):
@@ -480,6 +517,26 @@ def _check_migration(c: Config, problems: list[str]) -> None:
         problems.append(f"migration.dms_allocated_storage_gib: must be 50 to 6144, got {m.dms_allocated_storage_gib}")
     if not PG_IDENTIFIER.match(m.schema):
         problems.append(f"migration.schema: {m.schema!r} is not a PostgreSQL schema name")
+    version = version_tuple(m.dms_engine_version)
+    minimum = ".".join(map(str, DMS_MIN_ENGINE_VERSION))
+    if version is None or len(version) != 3:
+        problems.append(f"migration.dms_engine_version: {m.dms_engine_version!r} is not a DMS engine version such as 3.5.4")
+    elif version < DMS_MIN_ENGINE_VERSION:
+        problems.append(f"migration.dms_engine_version: {m.dms_engine_version} is below {minimum}, the first DMS "
+                        "release that supports PostgreSQL 16 as a source")
+    if m.lob_mode not in ("limited", "full"):
+        problems.append(f"migration.lob_mode: must be limited or full, got {m.lob_mode!r}")
+    if not 1 <= m.lob_max_size_kb <= 102400:
+        problems.append(f"migration.lob_max_size_kb: must be 1 to 102400 KB (size it with the README's LOB query), "
+                        f"got {m.lob_max_size_kb}")
+    if m.decoding_plugin not in DECODING_PLUGINS:
+        problems.append(f"migration.decoding_plugin: must be one of {', '.join(DECODING_PLUGINS)}, "
+                        f"got {m.decoding_plugin!r}")
+    if not 1 <= m.heartbeat_frequency_minutes <= 60:
+        problems.append(f"migration.heartbeat_frequency_minutes: must be 1 to 60, got {m.heartbeat_frequency_minutes}")
+    if not PG_IDENTIFIER.match(m.heartbeat_schema) or m.heartbeat_schema == m.schema:
+        problems.append(f"migration.heartbeat_schema: {m.heartbeat_schema!r} must be a PostgreSQL schema name other "
+                        "than migration.schema (heartbeats must not be replicated)")
     if m.table_mappings_file:
         try:
             mappings = json.loads(Path(m.table_mappings_file).read_text())
@@ -497,6 +554,10 @@ def _check_dns(c: Config, problems: list[str]) -> None:
         problems.append(f"dns.zone_name: {d.zone_name!r} is not a lowercase DNS name with at least two labels")
     if not DNS_LABEL.match(d.record_name):
         problems.append(f"dns.record_name: {d.record_name!r} must be one lowercase DNS label")
+    if not DNS_LABEL.match(d.reader_record_name):
+        problems.append(f"dns.reader_record_name: {d.reader_record_name!r} must be one lowercase DNS label")
+    elif d.reader_record_name == d.record_name:
+        problems.append("dns.reader_record_name: must differ from dns.record_name (readers canary, writes flip)")
     if not 10 <= d.ttl_seconds <= 300:
         problems.append("dns.ttl_seconds: must be 10 to 300 (short, so a weight change takes effect within minutes), "
                         f"got {d.ttl_seconds}")
@@ -513,6 +574,19 @@ def _check_cutover(c: Config, problems: list[str]) -> None:
             problems.append(f"cutover.{name}: must be {low} to {high} (the controller's limit), got {value}")
 
 
+def _check_cutover_writes(c: Config, problems: list[str]) -> None:
+    if not 1 <= c.cutover.flip_max_lag_seconds <= c.monitoring.lag_threshold_seconds:
+        problems.append("cutover.flip_max_lag_seconds: must be 1 to monitoring.lag_threshold_seconds "
+                        f"({c.monitoring.lag_threshold_seconds}), got {c.cutover.flip_max_lag_seconds}")
+    low, high = CONTROLLER_LIMITS["sequence_gap"]
+    if not low <= c.cutover.sequence_gap <= high:
+        problems.append(f"cutover.sequence_gap: must be {low} to {high} (ids on-prem may still issue after the "
+                        f"sync), got {c.cutover.sequence_gap}")
+    if c.cutover.write_canary and c.cutover.auto_flip:
+        problems.append("cutover.auto_flip: only for the one-writer cutover; with cutover.write_canary the writes "
+                        "follow the canary steps and there is no flip")
+
+
 def _check_monitoring(c: Config, problems: list[str]) -> None:
     low, high = CONTROLLER_LIMITS["lag_threshold_seconds"]
     if not low <= c.monitoring.lag_threshold_seconds <= high:
@@ -520,6 +594,12 @@ def _check_monitoring(c: Config, problems: list[str]) -> None:
                         f"got {c.monitoring.lag_threshold_seconds}")
     if not 1 <= c.monitoring.alarm_evaluation_minutes <= 15:
         problems.append(f"monitoring.alarm_evaluation_minutes: must be 1 to 15, got {c.monitoring.alarm_evaluation_minutes}")
+    for name in ("slot_disk_alarm_gib", "transaction_logs_alarm_gib"):
+        if not 1 <= getattr(c.monitoring, name) <= 65536:
+            problems.append(f"monitoring.{name}: must be 1 to 65536 GiB, got {getattr(c.monitoring, name)}")
+    for name in ("cdc_incoming_changes_alarm", "cdc_changes_on_disk_alarm"):
+        if not 1 <= getattr(c.monitoring, name) <= 1_000_000_000:
+            problems.append(f"monitoring.{name}: must be 1 to 1000000000 changes, got {getattr(c.monitoring, name)}")
 
 
 def _check_backup(c: Config, problems: list[str]) -> None:
@@ -570,7 +650,8 @@ DOCS: dict[str, str] = {
     "database.backup_retention_days": "Automated backups and point-in-time recovery window (7 to 35 days)",
     "database.backtrack_window_seconds": "Must stay 0: Aurora PostgreSQL has no backtrack (see Rollback)",
     "database.log_retention_days": "Retention of the PostgreSQL and controller log groups",
-    "migration.onprem_host": "DNS name of the on-prem PostgreSQL (the weighted record's on-prem target)",
+    "migration.onprem_host": "DNS name of the on-prem PostgreSQL primary (the writer name's on-prem target)",
+    "migration.onprem_reader_host": "DNS name the reader name points to on-prem (empty: onprem_host)",
     "migration.onprem_port": "Port of the on-prem PostgreSQL",
     "migration.onprem_database": "On-prem database to migrate",
     "migration.source_secret_arn": "EXISTING secret with username, password, host, port of the on-prem database",
@@ -586,16 +667,38 @@ DOCS: dict[str, str] = {
                                           "lacks them)",
     "migration.schema": "Schema whose tables are migrated (when no table mappings file is given)",
     "migration.table_mappings_file": "Path of a DMS table mappings JSON file replacing the default",
+    "migration.dms_engine_version": "DMS engine version, pinned (3.5.3 or later: PostgreSQL 16 sources)",
+    "migration.lob_mode": "LOB mode of both tasks: limited (up to lob_max_size_kb, the task fails on a larger "
+                          "value) or full",
+    "migration.lob_max_size_kb": "Largest LOB (TEXT, BYTEA, JSON/JSONB, arrays) in limited mode, 1 to 102400 KB",
+    "migration.decoding_plugin": "Logical decoding plugin of both PostgreSQL sources (test_decoding or pglogical)",
+    "migration.heartbeat_frequency_minutes": "Minutes between DMS heartbeats on both sources (keeps idle slots "
+                                             "moving), 1 to 60",
+    "migration.heartbeat_schema": "Schema of the DMS heartbeat table on both databases (not the migrated schema)",
+    "migration.controller_secret_arn": "EXISTING secret of the database role the controller uses through the Data API "
+                                       "(sequences, data gates); empty: the RDS-managed master secret",
+    "migration.controller_secret_kms_key_arn": "Customer-managed KMS key of controller_secret_arn (with it only)",
     "dns.zone_name": "Hosted zone of the weighted database name",
-    "dns.record_name": "Label of the weighted record in the zone",
+    "dns.record_name": "Label of the weighted writer name (reads and writes) in the zone",
+    "dns.reader_record_name": "Label of the weighted reader name (read-only traffic) in the zone",
     "dns.ttl_seconds": "TTL of both weighted records (10 to 300 s)",
     "dns.private_zone": "Private zone associated with both VPCs (false: public zone)",
     "cutover.canary_steps": "Percent on Aurora after each step, rising to 100",
     "cutover.bake_minutes": "Minutes each step bakes before the next",
     "cutover.healthy_minutes": "Consecutive minutes of CDC latency within the threshold before any shift",
     "cutover.rollback_on_alarm": "Roll back on a lag alarm or task failure during the cutover (false: hold)",
+    "cutover.write_canary": "Writes follow the canary steps too (two primaries at once; see the README before "
+                            "setting it); false: readers canary, writes flip in one step",
+    "cutover.auto_flip": "Flip writes without an operator command once the readers have baked at 100% and the flip "
+                         "gates hold",
+    "cutover.flip_max_lag_seconds": "Forward CDC latency the writer flip tolerates over the healthy window (seconds)",
+    "cutover.sequence_gap": "How far past each column's maximum the sequences are set before Aurora takes writes",
     "monitoring.lag_threshold_seconds": "CDC latency alarm threshold (1 to 60 s)",
     "monitoring.alarm_evaluation_minutes": "Minutes above the threshold before the alarm fires",
+    "monitoring.slot_disk_alarm_gib": "Alarm when Aurora's replication slots hold more WAL than this (GiB)",
+    "monitoring.transaction_logs_alarm_gib": "Alarm when Aurora's transaction logs use more disk than this (GiB)",
+    "monitoring.cdc_incoming_changes_alarm": "Alarm when the forward task has more changes waiting to apply",
+    "monitoring.cdc_changes_on_disk_alarm": "Alarm when the forward task spills more source changes to disk",
     "backup.schedule": "AWS Backup schedule (cron or rate expression)",
     "backup.retention_days": "Days AWS Backup keeps each recovery point",
     "state.bucket": "S3 bucket of the remote state; empty keeps local state",

@@ -18,7 +18,7 @@ from stack.constructs.database import Database
 from stack.constructs.dns import AURORA_ID, ONPREM_ID, Dns
 from stack.constructs.events import Events
 from stack.constructs.keys import Keys
-from stack.constructs.migration import Migration
+from stack.constructs.migration import Migration, migrated_schemas
 from stack.constructs.monitoring import Monitoring, lag_alarm_names
 from stack.constructs.network import Network
 from stack.controller_contract import Settings
@@ -55,7 +55,9 @@ class MigrationStack(TerraformStack):
                               logs_key_arn=keys.logs.arn)
         database.allow_from("from-dms", migration.security_group.id, "DMS replication instance")
         dns = Dns(self, "dns", settings=config.dns, vpc_ids=[network.vpc.id, network.production_vpc_id],
-                  onprem_host=config.migration.onprem_host, aurora_host=database.cluster.endpoint)
+                  onprem_host=config.migration.onprem_host,
+                  onprem_reader_host=config.migration.onprem_reader_host or config.migration.onprem_host,
+                  aurora_host=database.cluster.endpoint, aurora_reader_host=database.cluster.reader_endpoint)
         checkpoints = Checkpoints(self, "checkpoints", suffix=suffix, key_arn=keys.app.arn)
         alarm_names = lag_alarm_names(suffix)
         events = Events(self, "events", suffix=suffix, account=account, key_arn=keys.app.arn,
@@ -68,7 +70,8 @@ class MigrationStack(TerraformStack):
         backup = Backup(self, "backup", suffix=suffix, settings=config.backup, account=account,
                         cluster_arn=database.cluster_arn, key_arn=keys.database.arn)
         targets = ControllerTargets(
-            zone_id=dns.zone.zone_id, record_name=dns.record_name, parameter_arns=checkpoints.arns,
+            zone_id=dns.zone.zone_id, record_name=dns.record_name, reader_record_name=dns.reader_record_name,
+            parameter_arns=checkpoints.arns,
             state_parameter_arn=checkpoints.state.arn,
             state_parameter=checkpoints.state.name, event_parameter=checkpoints.last_event.name,
             forward_task_arn=migration.forward_task.replication_task_arn,
@@ -80,7 +83,10 @@ class MigrationStack(TerraformStack):
             cluster_parameter_group=naming.name("cluster_parameter_group", suffix),
             restore_cluster_prefix=f"{database.cluster_id}-pitr-", topic_arn=events.topic.arn,
             lag_alarm_names=alarm_names, backup_vault_name=backup.vault.name, backup_vault_arn=backup.vault.arn,
-            backup_role_arn=backup.role.arn, app_key_arn=keys.app.arn, database_key_arn=keys.database.arn)
+            backup_role_arn=backup.role.arn, app_key_arn=keys.app.arn, database_key_arn=keys.database.arn,
+            data_api_secret_arn=config.migration.controller_secret_arn or database.cluster.master_user_secret.get(
+                0).secret_arn,
+            data_api_secret_key_arn=config.migration.controller_secret_kms_key_arn or keys.database.arn)
         cutover = Cutover(self, "cutover", suffix=suffix, account=account, targets=targets,
                           environment=controller_environment(config, targets), logs_key_arn=keys.logs.arn,
                           log_retention_days=config.database.log_retention_days)
@@ -97,7 +103,8 @@ class MigrationStack(TerraformStack):
             "dms_reverse_task_arn": (migration.reverse_task.replication_task_arn, "Reverse CDC task (rollback)"),
             "dms_forward_task_resource_id": (migration.forward_resource_id, "Forward task metric dimension"),
             "hosted_zone_id": (dns.zone.zone_id, "Hosted zone of the weighted record"),
-            "record_name": (dns.record_name, "Weighted database name the applications use"),
+            "record_name": (dns.record_name, "Weighted writer name (reads and writes) the applications use"),
+            "reader_record_name": (dns.reader_record_name, "Weighted reader name (read-only traffic)"),
             "record_ttl": (str(dns.ttl), "TTL of the weighted records (seconds)"),
             "cutover_function_name": (cutover.function_name, "Cutover controller function"),
             "dashboard_name": (monitoring.dashboard.dashboard_name, "CloudWatch dashboard"),
@@ -129,7 +136,9 @@ def controller_environment(config: Config, t: ControllerTargets) -> dict[str, st
     """The controller's settings, named by the controller's own contract; it validates them at cold start."""
     return Settings.environment(
         state_parameter=t.state_parameter, event_parameter=t.event_parameter, checkpoint_key_arn=t.app_key_arn,
-        hosted_zone_id=t.zone_id, record_name=t.record_name, onprem_set_id=ONPREM_ID, aurora_set_id=AURORA_ID,
+        hosted_zone_id=t.zone_id, record_name=t.record_name, reader_record_name=t.reader_record_name,
+        onprem_set_id=ONPREM_ID, aurora_set_id=AURORA_ID, data_api_secret_arn=t.data_api_secret_arn,
+        database_name=config.database.database_name, migrated_schemas=migrated_schemas(config.migration),
         forward_task_arn=t.forward_task_arn, reverse_task_arn=t.reverse_task_arn,
         forward_task_resource_id=t.forward_task_resource_id, dms_instance_id=t.dms_instance_id,
         cluster_id=t.cluster_id, cluster_arn=t.cluster_arn, db_subnet_group=t.db_subnet_group,
@@ -139,4 +148,6 @@ def controller_environment(config: Config, t: ControllerTargets) -> dict[str, st
         lag_threshold_seconds=config.monitoring.lag_threshold_seconds,
         healthy_minutes=config.cutover.healthy_minutes, canary_steps=config.cutover.canary_steps,
         bake_minutes=config.cutover.bake_minutes, rollback_on_alarm=config.cutover.rollback_on_alarm,
+        write_canary=config.cutover.write_canary, auto_flip=config.cutover.auto_flip,
+        flip_max_lag_seconds=config.cutover.flip_max_lag_seconds, sequence_gap=config.cutover.sequence_gap,
         backup_vault_name=t.backup_vault_name, backup_role_arn=t.backup_role_arn)

@@ -140,6 +140,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "alarm_latency_target": ("alarm", "dms-cdc-latency-target-{s}"),
     "alarm_replica_lag": ("alarm", "aurora-replica-lag-{s}"),
     "alarm_dms_cpu": ("alarm", "dms-cpu-{s}"),
+    "alarm_slot_disk": ("alarm", "aurora-replication-slot-disk-{s}"),
+    "alarm_transaction_logs_disk": ("alarm", "aurora-transaction-logs-disk-{s}"),
+    "alarm_cdc_incoming": ("alarm", "dms-cdc-incoming-changes-{s}"),
+    "alarm_cdc_disk": ("alarm", "dms-cdc-changes-on-disk-{s}"),
     # backup
     "backup_vault": ("backup_vault", "migration-vault-{s}"),
     "backup_plan": ("backup_plan", "migration-plan-{s}"),

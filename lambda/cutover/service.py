@@ -61,7 +61,7 @@ class Gateways(NamedTuple):
                                         key_id=s.checkpoint_key_arn),
             dms=DmsGateway(clients["dms"], forward_arn=s.forward_task_arn, reverse_arn=s.reverse_task_arn),
             cloudwatch=CloudWatchGateway(clients["cloudwatch"], instance_id=s.dms_instance_id,
-                                         task_resource_id=s.forward_task_resource_id),
+                                         task_resource_id=s.forward_task_resource_id, cluster_id=s.cluster_id),
             rds=RdsGateway(clients["rds"], cluster_id=s.cluster_id, subnet_group=s.db_subnet_group,
                            security_group_id=s.db_security_group_id, parameter_group=s.cluster_parameter_group,
                            kms_key_arn=s.database_key_arn),
@@ -233,6 +233,7 @@ class Controller:
     def _status(self, state: State, result: dict) -> dict:
         result["state"] = json.loads(state.to_json())
         result["ready_to_start"] = all(g["ok"] for g in result.get("gates", [])) and not state.pending
+        result["replication_backlog"] = self.gw.cloudwatch.backlog(self.clock())
         if state.restore:
             result["restore_status"] = self.gw.rds.cluster_status(state.restore["cluster_id"])
         return result

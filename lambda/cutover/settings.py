@@ -21,7 +21,11 @@ LIMITS: dict[str, tuple[int, int]] = {
     "lag_threshold_seconds": (1, 60),
     "healthy_minutes": (1, 60),
     "bake_minutes": (1, 1440),
+    "flip_max_lag_seconds": (1, 60),
+    "sequence_gap": (1000, 1_000_000_000_000),
 }
+BOOLEANS = ("rollback_on_alarm", "write_canary", "auto_flip")
+LISTS = ("lag_alarm_names", "migrated_schemas")
 
 
 class Settings(NamedTuple):
@@ -30,6 +34,7 @@ class Settings(NamedTuple):
     checkpoint_key_arn: str
     hosted_zone_id: str
     record_name: str
+    reader_record_name: str
     onprem_set_id: str
     aurora_set_id: str
     forward_task_arn: str
@@ -52,6 +57,13 @@ class Settings(NamedTuple):
     rollback_on_alarm: bool
     backup_vault_name: str
     backup_role_arn: str
+    data_api_secret_arn: str
+    database_name: str
+    migrated_schemas: tuple[str, ...]
+    write_canary: bool
+    auto_flip: bool
+    flip_max_lag_seconds: int
+    sequence_gap: int
 
     @staticmethod
     def variable(field: str) -> str:
@@ -96,13 +108,13 @@ class Settings(NamedTuple):
                 if not steps or steps[-1] != 100 or list(steps) != sorted(set(steps)) or steps[0] <= 0:
                     problems.append(f"{key}={raw!r} must rise strictly from above 0 to 100")
                 values[name] = steps
-            elif name == "rollback_on_alarm":
+            elif name in BOOLEANS:
                 if raw.lower() not in ("true", "false"):
                     problems.append(f"{key}={raw!r} must be true or false")
                 values[name] = raw.lower() == "true"
-            elif name == "lag_alarm_names":
+            elif name in LISTS:
                 values[name] = tuple(n for n in raw.split(",") if n)
-            elif name == "record_name":
+            elif name in ("record_name", "reader_record_name"):
                 values[name] = raw.rstrip(".")
             else:
                 values[name] = raw

@@ -32,6 +32,7 @@ class ControllerTargets:
 
     zone_id: str
     record_name: str
+    reader_record_name: str
     parameter_arns: list[str]
     state_parameter_arn: str
     state_parameter: str
@@ -54,6 +55,8 @@ class ControllerTargets:
     backup_role_arn: str
     app_key_arn: str
     database_key_arn: str
+    data_api_secret_arn: str
+    data_api_secret_key_arn: str
 
 
 class Cutover(Construct):
@@ -107,6 +110,13 @@ class Cutover(Construct):
                 account.arn("rds", f"subgrp:{t.db_subnet_group}"),
                 account.arn("rds", f"cluster-pg:{t.cluster_parameter_group}")]),
             iam.allow("RestoreEncryption", ["kms:CreateGrant", "kms:DescribeKey"], [t.database_key_arn]),
+            # Sequences and data gates through the RDS Data API: the writer only, with one secret.
+            iam.allow("DataApi", ["rds-data:ExecuteStatement"], [t.cluster_arn]),
+            iam.allow("DataApiSecret", ["secretsmanager:GetSecretValue"], [t.data_api_secret_arn]),
+            iam.allow("DataApiSecretKey", ["kms:Decrypt"], [t.data_api_secret_key_arn], Condition={"StringEquals": {
+                "kms:ViaService": f"secretsmanager.{account.region}.amazonaws.com"}}),
+            iam.allow("LogicalReplicationSetting", ["rds:DescribeDBClusterParameters"],
+                      [account.arn("rds", f"cluster-pg:{t.cluster_parameter_group}")]),
             iam.allow("PostCutoverBackup", ["backup:StartBackupJob"], [t.backup_vault_arn]),
             iam.allow("PassBackupRole", ["iam:PassRole"], [t.backup_role_arn],
                       Condition={"StringEquals": {"iam:PassedToService": "backup.amazonaws.com"}}),

@@ -80,6 +80,9 @@ class Database(Construct):
             preferred_maintenance_window="sun:05:00-sun:06:00", copy_tags_to_snapshot=True,
             deletion_protection=False, skip_final_snapshot=True, iam_database_authentication_enabled=True,
             enabled_cloudwatch_logs_exports=["postgresql"], apply_immediately=True,
+            # The RDS Data API: the controller syncs sequences and checks tables over HTTPS with IAM and a
+            # secret, without a network path to the database.
+            enable_http_endpoint=True,
             depends_on=[self.log_group])
         self.cluster_arn = self.cluster.arn
 

@@ -2,7 +2,9 @@
 
 Credentials come from existing Secrets Manager entries through an access role; the stack never sees
 a password. Neither task starts at deploy: the operator starts the forward task once the target
-schema exists, and the cutover controller starts the reverse task at 100% on Aurora.
+schema exists, and the cutover controller starts the reverse task when a cutover starts. Both tasks
+stop on any row they cannot apply, and both PostgreSQL sources fail a task on a LOB they would
+truncate, instead of DMS's defaults, which log and skip.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.dms_endpoint import DmsEndpoint
+from cdktf_cdktf_provider_aws.dms_endpoint import DmsEndpoint, DmsEndpointPostgresSettings
 from cdktf_cdktf_provider_aws.dms_replication_instance import DmsReplicationInstance
 from cdktf_cdktf_provider_aws.dms_replication_subnet_group import DmsReplicationSubnetGroup
 from cdktf_cdktf_provider_aws.dms_replication_task import DmsReplicationTask
@@ -23,6 +25,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
+from aspects.facts import ERROR_POLICIES
 from stack import iam, naming
 from stack.config import MigrationConfig
 from stack.iam import Account
@@ -31,20 +34,40 @@ from stack.iam import Account
 # loopback table in this schema on each side, so a change is never replicated back to where it came from.
 LOOPBACK_SCHEMA = "awsdms_loopback"
 LOOPBACK = {"EnableLoopbackPrevention": True, "SourceSchema": LOOPBACK_SCHEMA, "TargetSchema": LOOPBACK_SCHEMA}
-# Minimal on purpose: AWS fills in the rest, and the settings are ignored after creation anyway.
-TASK_SETTINGS = {
-    "TargetMetadata": {"SupportLobs": True, "LimitedSizeLobMode": True, "LobMaxSize": 32},
-    "FullLoadSettings": {"TargetTablePrepMode": "DO_NOTHING"},
-    "Logging": {"EnableLogging": True},
-    "ValidationSettings": {"EnableValidation": True, "ValidationMode": "ROW_LEVEL", "ThreadCount": 5},
-    "LoopbackPreventionSettings": LOOPBACK,
-}
-REVERSE_TASK_SETTINGS = {
-    "TargetMetadata": {"SupportLobs": True, "LimitedSizeLobMode": True, "LobMaxSize": 32},
-    "Logging": {"EnableLogging": True},
-    "ValidationSettings": {"EnableValidation": False},
-    "LoopbackPreventionSettings": LOOPBACK,
-}
+# Every policy that decides what happens to a row DMS cannot apply (see aspects/facts.py): stop the task.
+# A suspended table would keep the others replicating while it silently falls behind.
+ERROR_BEHAVIOR = {**{policy: "STOP_TASK" for policy in ERROR_POLICIES},
+                  "ApplyErrorEscalationPolicy": "STOP_TASK", "DataErrorEscalationPolicy": "STOP_TASK",
+                  "TableErrorEscalationPolicy": "STOP_TASK", "FailOnNoTablesCaptured": True}
+
+
+def task_settings(settings: MigrationConfig, *, forward: bool) -> dict:
+    """Only what decides data safety is stated; AWS fills in the rest, and the settings are ignored after
+    creation anyway (a running task cannot take a change)."""
+    full_lob = settings.lob_mode == "full"
+    target = {"SupportLobs": True, "FullLobMode": full_lob, "LimitedSizeLobMode": not full_lob,
+              "LobMaxSize": 0 if full_lob else settings.lob_max_size_kb, "BatchApplyEnabled": False}
+    if full_lob:
+        target["LobChunkSize"] = 64
+    body = {"TargetMetadata": target, "Logging": {"EnableLogging": True}, "ErrorBehavior": ERROR_BEHAVIOR,
+            "LoopbackPreventionSettings": LOOPBACK}
+    if forward:
+        body.update(FullLoadSettings={"TargetTablePrepMode": "DO_NOTHING"},
+                    ValidationSettings={"EnableValidation": True, "ValidationMode": "ROW_LEVEL", "ThreadCount": 5})
+    else:
+        body["ValidationSettings"] = {"EnableValidation": False}
+    return body
+
+
+def source_settings(settings: MigrationConfig) -> DmsEndpointPostgresSettings:
+    """A PostgreSQL source: heartbeats keep an idle slot's restart point moving; DDL is not captured (the
+    runbook freezes DDL, and loopback prevention covers DML only); a LOB past the limit fails the task."""
+    return DmsEndpointPostgresSettings(
+        heartbeat_enable=True, heartbeat_frequency=settings.heartbeat_frequency_minutes,
+        heartbeat_schema=settings.heartbeat_schema, plugin_name=settings.decoding_plugin, capture_ddls=False,
+        fail_tasks_on_lob_truncation=True)
+
+
 ACCOUNT_ROLES = {
     "dms-vpc-role": "service-role/AmazonDMSVPCManagementRole",
     "dms-cloudwatch-logs-role": "service-role/AmazonDMSCloudWatchLogsRole",
@@ -58,6 +81,14 @@ def table_mappings(settings: MigrationConfig) -> str:
         "rule-type": "selection", "rule-id": "1", "rule-name": "all-tables-of-schema", "rule-action": "include",
         "object-locator": {"schema-name": settings.schema, "table-name": "%"},
     }]}, sort_keys=True)
+
+
+def migrated_schemas(settings: MigrationConfig) -> list[str]:
+    """The schemas the tasks select, as SQL LIKE patterns (DMS's % wildcard kept, a literal _ escaped)."""
+    mappings = json.loads(table_mappings(settings))
+    names = sorted({rule["object-locator"]["schema-name"] for rule in mappings["rules"]
+                    if rule.get("rule-type") == "selection" and rule.get("rule-action") == "include"})
+    return [name.replace("\\", "\\\\").replace("_", "\\_") for name in names]
 
 
 class Migration(Construct):
@@ -95,7 +126,10 @@ class Migration(Construct):
             replication_instance_class=settings.dms_instance_class,
             allocated_storage=settings.dms_allocated_storage_gib, multi_az=settings.dms_multi_az,
             publicly_accessible=False, kms_key_arn=key_arn, replication_subnet_group_id=subnets.id,
-            vpc_security_group_ids=[self.security_group.id], auto_minor_version_upgrade=True,
+            vpc_security_group_ids=[self.security_group.id], engine_version=settings.dms_engine_version,
+            # Pinned: an automatic minor upgrade would move the engine under a running CDC task and leave
+            # Terraform planning a downgrade.
+            auto_minor_version_upgrade=False,
             apply_immediately=True, preferred_maintenance_window="sun:06:00-sun:07:00",
             depends_on=[self.log_group])
 
@@ -107,9 +141,11 @@ class Migration(Construct):
                   "secrets_manager_arn": settings.source_secret_arn, "ssl_mode": settings.source_ssl_mode}
         aurora = {"engine_name": "aurora-postgresql", "database_name": target_database,
                   "secrets_manager_arn": settings.target_secret_arn, "ssl_mode": settings.target_ssl_mode}
-        self.source = endpoint("endpoint_source", endpoint_type="source", **onprem)
+        self.source = endpoint("endpoint_source", endpoint_type="source", postgres_settings=source_settings(settings),
+                               **onprem)
         self.target = endpoint("endpoint_target", endpoint_type="target", **aurora)
-        self.reverse_source = endpoint("endpoint_reverse_source", endpoint_type="source", **aurora)
+        self.reverse_source = endpoint("endpoint_reverse_source", endpoint_type="source",
+                                       postgres_settings=source_settings(settings), **aurora)
         self.reverse_target = endpoint("endpoint_reverse_target", endpoint_type="target", **onprem)
 
         ignore_settings = TerraformResourceLifecycle(ignore_changes=["replication_task_settings"])
@@ -121,7 +157,8 @@ class Migration(Construct):
             resource_identifier=self.forward_resource_id, migration_type="full-load-and-cdc",
             replication_instance_arn=self.instance.replication_instance_arn,
             source_endpoint_arn=self.source.endpoint_arn, target_endpoint_arn=self.target.endpoint_arn,
-            table_mappings=mappings, replication_task_settings=json.dumps(TASK_SETTINGS, sort_keys=True),
+            table_mappings=mappings,
+            replication_task_settings=json.dumps(task_settings(settings, forward=True), sort_keys=True),
             start_replication_task=False, lifecycle=ignore_settings)
         self.reverse_task = DmsReplicationTask(
             self, "reverse-task", replication_task_id=naming.name("task_reverse", suffix),
@@ -129,7 +166,7 @@ class Migration(Construct):
             replication_instance_arn=self.instance.replication_instance_arn,
             source_endpoint_arn=self.reverse_source.endpoint_arn,
             target_endpoint_arn=self.reverse_target.endpoint_arn, table_mappings=mappings,
-            replication_task_settings=json.dumps(REVERSE_TASK_SETTINGS, sort_keys=True),
+            replication_task_settings=json.dumps(task_settings(settings, forward=False), sort_keys=True),
             start_replication_task=False, lifecycle=ignore_settings)
         self.task_arns = [self.forward_task.replication_task_arn, self.reverse_task.replication_task_arn]
 

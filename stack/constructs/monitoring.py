@@ -52,6 +52,30 @@ class Monitoring(Construct):
             statistic="Average", period=300, evaluation_periods=3, datapoints_to_alarm=3, threshold=85,
             comparison_operator="GreaterThanThreshold", treat_missing_data="missing",
             alarm_description="DMS replication instance CPU above 85% for 15 minutes", **actions))
+        gib = 1024 ** 3
+        writer = {"DBClusterIdentifier": cluster_id, "Role": "WRITER"}  # slots live on the writer, whichever it is
+        for key, metric, threshold, what in (
+                ("alarm_slot_disk", "ReplicationSlotDiskUsage", settings.slot_disk_alarm_gib * gib,
+                 "WAL held by replication slots on Aurora (the reverse task's source; a stopped task keeps its slot)"),
+                ("alarm_transaction_logs_disk", "TransactionLogsDiskUsage", settings.transaction_logs_alarm_gib * gib,
+                 "Aurora transaction logs on disk (grows behind a slot nobody reads)")):
+            self.alarms.append(CloudwatchMetricAlarm(
+                self, key.replace("_", "-"), alarm_name=naming.name(key, suffix), namespace="AWS/RDS",
+                metric_name=metric, dimensions=writer, statistic="Maximum", period=300, evaluation_periods=3,
+                datapoints_to_alarm=3, threshold=threshold, comparison_operator="GreaterThanThreshold",
+                treat_missing_data="missing", unit="Bytes", alarm_description=f"{what} above the configured limit",
+                **actions))
+        for key, metric, threshold, what in (
+                ("alarm_cdc_incoming", "CDCIncomingChanges", settings.cdc_incoming_changes_alarm,
+                 "changes waiting to be applied by the forward task"),
+                ("alarm_cdc_disk", "CDCChangesDiskSource", settings.cdc_changes_on_disk_alarm,
+                 "source changes the forward task spilled to disk (memory pressure or a slow target)")):
+            self.alarms.append(CloudwatchMetricAlarm(
+                self, key.replace("_", "-"), alarm_name=naming.name(key, suffix), namespace="AWS/DMS",
+                metric_name=metric, dimensions=task, statistic="Maximum", period=60, evaluation_periods=evaluation,
+                datapoints_to_alarm=evaluation, threshold=threshold, comparison_operator="GreaterThanThreshold",
+                treat_missing_data="missing", alarm_description=f"Forward task: {what} above the configured limit",
+                **actions))
         self.alarm_names = [a.alarm_name for a in self.alarms]
         self.dashboard = CloudwatchDashboard(
             self, "dashboard", dashboard_name=naming.name("dashboard", suffix),
@@ -83,4 +107,10 @@ class Monitoring(Construct):
             widget("DMS instance CPU (%) and freeable memory (bytes)", [
                 ["AWS/DMS", "CPUUtilization", "ReplicationInstanceIdentifier", instance],
                 ["AWS/DMS", "FreeableMemory", "ReplicationInstanceIdentifier", instance, {"yAxis": "right"}]], 12, 6),
+            widget("Aurora WAL held for replication (bytes)", [
+                ["AWS/RDS", metric, "DBClusterIdentifier", cluster, "Role", "WRITER"]
+                for metric in ("ReplicationSlotDiskUsage", "TransactionLogsDiskUsage")], 0, 12),
+            widget("Forward task source backlog (changes)", [
+                ["AWS/DMS", metric, "ReplicationInstanceIdentifier", instance, "ReplicationTaskIdentifier", forward]
+                for metric in ("CDCIncomingChanges", "CDCChangesDiskSource")], 12, 12),
         ]}

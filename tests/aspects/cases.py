@@ -55,8 +55,11 @@ def cluster(scope: Construct, zones: tuple[str, ...] = ("a", "b", "c"), **overri
                     kms_key_id=key.arn, db_cluster_parameter_group_name=group.name, deletion_protection=False,
                     skip_final_snapshot=True, manage_master_user_password=True,
                     master_user_secret_kms_key_id=key.arn, master_username="admin_user")
+    watched = overrides.pop("watched", True)
     settings.update(overrides)
     db = RdsCluster(scope, "cluster", **settings)
+    if watched:
+        backlog_alarms(scope, cluster_id=settings["cluster_identifier"])
     for index, zone in enumerate(zones):
         RdsClusterInstance(scope, f"i{index}", identifier=f"aurora-{SUFFIX}-{index}", cluster_identifier=db.id,
                            engine="aurora-postgresql", instance_class="db.r6g.large", publicly_accessible=False,
@@ -65,13 +68,41 @@ def cluster(scope: Construct, zones: tuple[str, ...] = ("a", "b", "c"), **overri
     return db
 
 
-def task(scope: Construct, ok: bool, **overrides) -> DmsReplicationTask:
+# Task settings that lose nothing, written out here (not imported from the stack under test).
+SAFE_TASK_SETTINGS = {
+    "ValidationSettings": {"EnableValidation": True},
+    "TargetMetadata": {"SupportLobs": True, "LimitedSizeLobMode": True, "LobMaxSize": 64, "BatchApplyEnabled": False},
+    "ErrorBehavior": {"ApplyErrorInsertPolicy": "STOP_TASK", "ApplyErrorUpdatePolicy": "STOP_TASK",
+                      "ApplyErrorDeletePolicy": "STOP_TASK", "DataErrorPolicy": "STOP_TASK",
+                      "DataTruncationErrorPolicy": "STOP_TASK", "TableErrorPolicy": "SUSPEND_TABLE"},
+}
+SAFE_SOURCE = {"heartbeat_enable": True, "heartbeat_frequency": 5, "fail_tasks_on_lob_truncation": True,
+               "capture_ddls": False}
+
+
+def backlog_alarms(scope: Construct, *, resource_id: str | None = None, cluster_id: str | None = None) -> None:
+    """The notifying alarms MIG-MON-002 asks for, on a task's resource id or a cluster."""
+    metrics = ([("AWS/DMS", m, {"ReplicationTaskIdentifier": resource_id})
+                for m in ("CDCChangesDiskSource", "CDCIncomingChanges")] if resource_id else []) + \
+              ([("AWS/RDS", m, {"DBClusterIdentifier": cluster_id, "Role": "WRITER"})
+                for m in ("TransactionLogsDiskUsage", "ReplicationSlotDiskUsage")] if cluster_id else [])
+    for namespace, metric, dimensions in metrics:
+        CloudwatchMetricAlarm(scope, f"watch-{metric}", alarm_name=f"{metric}-{SUFFIX}", namespace=namespace,
+                              metric_name=metric, comparison_operator="GreaterThanThreshold", evaluation_periods=3,
+                              period=60, threshold=1, statistic="Maximum", dimensions=dimensions,
+                              alarm_actions=["arn:aws:sns:us-east-1:111122223333:notices"])
+
+
+def task(scope: Construct, ok: bool, settings_override: dict | None = None, watched: bool = True,
+         **overrides) -> DmsReplicationTask:
     settings = dict(replication_task_id=f"forward-{SUFFIX}", resource_identifier=f"fwd-{SUFFIX}",
                     migration_type="full-load-and-cdc", replication_instance_arn="arn", source_endpoint_arn="arn",
                     target_endpoint_arn="arn", table_mappings="{}",
-                    replication_task_settings=json.dumps({"ValidationSettings": {"EnableValidation": True}}),
+                    replication_task_settings=json.dumps(settings_override or SAFE_TASK_SETTINGS),
                     lifecycle=TerraformResourceLifecycle(ignore_changes=["replication_task_settings"]))
     settings.update(overrides)
+    if watched:
+        backlog_alarms(scope, resource_id=settings["resource_identifier"])
     return DmsReplicationTask(scope, "task", **settings)
 
 
@@ -91,15 +122,18 @@ def queue_case(scope: Construct, *, encrypted: bool = True) -> None:
                    policy=json.dumps({"Version": "2012-10-17", "Statement": [DENY_PLAIN]}))
 
 
-def endpoint(scope: Construct, *, ssl_mode: str = "require", key: bool = True) -> None:
+def endpoint(scope: Construct, *, ssl_mode: str = "require", key: bool = True, source: dict | None = None) -> None:
     DmsEndpoint(scope, "endpoint", endpoint_id=f"source-{SUFFIX}", endpoint_type="source", engine_name="postgres",
-                ssl_mode=ssl_mode, kms_key_arn=cmk(scope).arn if key else None)
+                ssl_mode=ssl_mode, kms_key_arn=cmk(scope).arn if key else None,
+                postgres_settings=SAFE_SOURCE if source is None else source)
 
 
-def instance(scope: Construct, *, key: bool = True, public: bool = False) -> None:
+def instance(scope: Construct, *, key: bool = True, public: bool = False, version: str = "3.5.4",
+             auto_upgrade: bool = False) -> None:
     DmsReplicationInstance(scope, "dms", replication_instance_id=f"dms-{SUFFIX}",
                            replication_instance_class="dms.r6i.large", publicly_accessible=public,
-                           kms_key_arn=cmk(scope).arn if key else None)
+                           kms_key_arn=cmk(scope).arn if key else None, engine_version=version,
+                           auto_minor_version_upgrade=auto_upgrade)
 
 
 def aurora_instance(scope: Construct, *, pi_key: bool = True, public: bool = False) -> None:
@@ -192,15 +226,34 @@ CASES.update({
     "MIG-MON-001": lambda s, ok: lag_alarm(s, ok),
     "MIG-DMS-001": lambda s, ok: DmsReplicationInstance(
         s, "dms", replication_instance_id=f"dms-{SUFFIX}", replication_instance_class="dms.r6i.large" if ok
-        else "dms.c5.large", publicly_accessible=False, kms_key_arn=cmk(s).arn),
+        else "dms.c5.large", publicly_accessible=False, kms_key_arn=cmk(s).arn, engine_version="3.5.4",
+        auto_minor_version_upgrade=False),
     "MIG-DB-001": lambda s, ok: cluster(s, zones=("a", "b", "c") if ok else ("a", "b", "b")),
     "MIG-SEC-001": lambda s, ok: DmsEndpoint(s, "endpoint", endpoint_id=f"source-{SUFFIX}", endpoint_type="source",
                                              engine_name="postgres", ssl_mode="require", kms_key_arn=cmk(s).arn,
+                                             postgres_settings=SAFE_SOURCE,
                                              **({"secrets_manager_arn": "arn:aws:secretsmanager:x"} if ok
                                                 else {"username": "u", "password": "hunter2hunter2"})),
+    # Apply errors logged and skipped, DMS's default: exactly what the rule exists for.
+    "MIG-MIG-005": lambda s, ok: task(s, ok, settings_override=None if ok else {
+        **SAFE_TASK_SETTINGS, "ErrorBehavior": {**SAFE_TASK_SETTINGS["ErrorBehavior"],
+                                                "ApplyErrorUpdatePolicy": "LOG_ERROR"}}),
+    "MIG-MIG-006": lambda s, ok: endpoint(s, source=SAFE_SOURCE if ok else {**SAFE_SOURCE, "heartbeat_enable": False}),
+    "MIG-MIG-007": lambda s, ok: instance(s, version="3.5.4" if ok else "3.5.2"),
+    "MIG-MON-002": lambda s, ok: task(s, ok, watched=ok),
 })
 # A subnet handing out public IPs is the second face of MIG-PUB-002.
 EXTRA_CASES: dict[str, Callable[[Construct, bool], None]] = {
     "MIG-PUB-002": lambda s, ok: Subnet(s, "subnet", vpc_id="vpc", cidr_block="10.0.0.0/24",
                                         map_public_ip_on_launch=not ok),
+    # Batch apply left to its default breaks loopback prevention.
+    "MIG-MIG-005": lambda s, ok: task(s, ok, settings_override=None if ok else {
+        **SAFE_TASK_SETTINGS, "TargetMetadata": {"SupportLobs": True, "LimitedSizeLobMode": True, "LobMaxSize": 64}}),
+    # A 40 KB JSON document arriving cut, with only a log line.
+    "MIG-MIG-006": lambda s, ok: endpoint(s, source=SAFE_SOURCE if ok else {**SAFE_SOURCE,
+                                                                            "fail_tasks_on_lob_truncation": False}),
+    "MIG-MIG-007": lambda s, ok: instance(s, auto_upgrade=not ok),
+    "MIG-MON-002": lambda s, ok: cluster(s, watched=ok),
+    # Swapped: Aurora 100 and on-prem 0 at deploy has the same sorted weights as the right pair.
+    "MIG-DNS-001": lambda s, ok: record_pair(s, 0 if ok else 100),
 }

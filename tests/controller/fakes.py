@@ -26,7 +26,8 @@ def environment(**overrides: str) -> dict[str, str]:
     env = {
         "STATE_PARAMETER": "/migration/test01/state", "EVENT_PARAMETER": "/migration/test01/last-event",
         "CHECKPOINT_KEY_ARN": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-4000-8000-000000000001",
-        "HOSTED_ZONE_ID": "Z000TEST", "RECORD_NAME": "db.payments-db.internal", "ONPREM_SET_ID": "onprem",
+        "HOSTED_ZONE_ID": "Z000TEST", "RECORD_NAME": "db.payments-db.internal",
+        "READER_RECORD_NAME": "db-ro.payments-db.internal", "ONPREM_SET_ID": "onprem",
         "AURORA_SET_ID": "aurora", "FORWARD_TASK_ARN": FORWARD, "REVERSE_TASK_ARN": REVERSE,
         "FORWARD_TASK_RESOURCE_ID": "fwd-test01", "DMS_INSTANCE_ID": "dms-test01", "CLUSTER_ID": "aurora-test01",
         "CLUSTER_ARN": f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:aurora-test01", "DB_SUBNET_GROUP": "aurora-test01",
@@ -37,6 +38,9 @@ def environment(**overrides: str) -> dict[str, str]:
         "LAG_THRESHOLD_SECONDS": "60", "HEALTHY_MINUTES": "5", "CANARY_STEPS": "10,50,100", "BAKE_MINUTES": "15",
         "ROLLBACK_ON_ALARM": "true", "BACKUP_VAULT_NAME": "migration-vault-test01",
         "BACKUP_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/backup-test01",
+        "DATA_API_SECRET_ARN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:rds!cluster-test01-AbCdEf",
+        "DATABASE_NAME": "payments", "MIGRATED_SCHEMAS": "public", "WRITE_CANARY": "false", "AUTO_FLIP": "false",
+        "FLIP_MAX_LAG_SECONDS": "5", "SEQUENCE_GAP": "1000000",
     }
     env.update(overrides)
     return env

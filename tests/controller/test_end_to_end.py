@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from datetime import timedelta
 
 import pytest
 from botocore.exceptions import ClientError
@@ -59,6 +60,23 @@ def test_status_shows_every_gate_with_its_measurement(world):
                      "CDCLatencySource <= 60 s for 5 min", "CDCLatencyTarget <= 60 s for 5 min",
                      "Aurora writer available", "reverse task ready"]
     assert all(g["measured"] for g in status["gates"])
+    assert set(status["replication_backlog"]) == {"ReplicationSlotDiskUsage", "TransactionLogsDiskUsage",
+                                                  "CDCIncomingChanges", "CDCChangesDiskSource"}
+
+
+def test_status_shows_the_replication_backlog_as_measured(world):
+    end = world.clock().replace(second=0, microsecond=0) - timedelta(minutes=2)
+    writer = [{"Name": "DBClusterIdentifier", "Value": world.settings.cluster_id}, {"Name": "Role", "Value": "WRITER"}]
+    task = [{"Name": "ReplicationInstanceIdentifier", "Value": world.settings.dms_instance_id},
+            {"Name": "ReplicationTaskIdentifier", "Value": world.settings.forward_task_resource_id}]
+    world.clients["cloudwatch"].put_metric_data(Namespace="AWS/RDS", MetricData=[
+        {"MetricName": "ReplicationSlotDiskUsage", "Dimensions": writer, "Value": 7.5e9, "Timestamp": end}])
+    world.clients["cloudwatch"].put_metric_data(Namespace="AWS/DMS", MetricData=[
+        {"MetricName": "CDCIncomingChanges", "Dimensions": task, "Value": 1234, "Timestamp": end}])
+    world.validation_clean()
+    backlog = world.handle({"command": "status"})["replication_backlog"]
+    assert backlog == {"ReplicationSlotDiskUsage": 7.5e9, "TransactionLogsDiskUsage": None,
+                       "CDCIncomingChanges": 1234.0, "CDCChangesDiskSource": None}
 
 
 def test_full_cutover_walks_every_canary_step_and_backs_up(world):

@@ -25,6 +25,12 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN = re.compile(r"\$\{(data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+(?:\[[0-9]+\]\.[a-z_]+)?)\}")
 
 
+# Terraform's postgres_settings attributes and the DMS API's PostgreSQLSettings members they set.
+POSTGRES_SETTINGS = {"heartbeat_enable": "HeartbeatEnable", "heartbeat_frequency": "HeartbeatFrequency",
+                     "heartbeat_schema": "HeartbeatSchema", "plugin_name": "PluginName", "capture_ddls": "CaptureDdls",
+                     "fail_tasks_on_lob_truncation": "FailTasksOnLobTruncation", "slot_name": "SlotName"}
+
+
 class Deployment:
     def __init__(self, document: dict, region: str):
         self.doc, self.region = document, region
@@ -135,13 +141,20 @@ class Deployment:
                 ReplicationInstanceIdentifier=body["replication_instance_id"],
                 ReplicationInstanceClass=body["replication_instance_class"],
                 AllocatedStorage=body["allocated_storage"], MultiAZ=body["multi_az"],
-                PubliclyAccessible=body["publicly_accessible"], KmsKeyId=self.resolve(body["kms_key_arn"]))
+                PubliclyAccessible=body["publicly_accessible"], KmsKeyId=self.resolve(body["kms_key_arn"]),
+                EngineVersion=body["engine_version"], AutoMinorVersionUpgrade=body["auto_minor_version_upgrade"])
             self.keep("aws_dms_replication_instance", name,
                       replication_instance_arn=instance["ReplicationInstance"]["ReplicationInstanceArn"])
         for name, body in self.items("aws_dms_endpoint"):
+            extra = {}
+            if body.get("postgres_settings"):
+                settings = body["postgres_settings"]
+                settings = settings[0] if isinstance(settings, list) else settings
+                extra["PostgreSQLSettings"] = {POSTGRES_SETTINGS[key]: value for key, value in settings.items()}
             endpoint = dms.create_endpoint(EndpointIdentifier=body["endpoint_id"], EndpointType=body["endpoint_type"],
                                            EngineName=body["engine_name"], DatabaseName=body["database_name"],
-                                           SslMode=body["ssl_mode"], KmsKeyId=self.resolve(body["kms_key_arn"]))
+                                           SslMode=body["ssl_mode"], KmsKeyId=self.resolve(body["kms_key_arn"]),
+                                           **extra)
             self.keep("aws_dms_endpoint", name, endpoint_arn=endpoint["Endpoint"]["EndpointArn"])
         for name, body in self.items("aws_dms_replication_task"):
             task = dms.create_replication_task(

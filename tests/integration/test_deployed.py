@@ -30,6 +30,48 @@ def test_forward_task_is_full_load_and_cdc_with_validation(aws, outputs):
     assert json.loads(forward["ReplicationTaskSettings"])["ValidationSettings"]["EnableValidation"] is True
 
 
+# What the deployed tasks and sources must say, as the DMS API returns it (AWS fills in every other setting).
+STOPS = {"ApplyErrorInsertPolicy", "ApplyErrorUpdatePolicy", "ApplyErrorDeletePolicy", "DataErrorPolicy",
+         "DataTruncationErrorPolicy", "TableErrorPolicy"}
+
+
+def test_both_tasks_stop_instead_of_dropping_rows(aws, outputs):
+    tasks = aws("dms").describe_replication_tasks(WithoutSettings=False, Filters=[
+        {"Name": "replication-task-arn", "Values": [outputs["dms_forward_task_arn"], outputs["dms_reverse_task_arn"]]}])
+    assert len(tasks["ReplicationTasks"]) == 2
+    for task in tasks["ReplicationTasks"]:
+        settings = json.loads(task["ReplicationTaskSettings"])
+        errors = settings["ErrorBehavior"]
+        assert {policy: errors.get(policy) for policy in STOPS} == dict.fromkeys(STOPS, "STOP_TASK"), \
+            task["ReplicationTaskIdentifier"]
+        target = settings["TargetMetadata"]
+        assert target["BatchApplyEnabled"] is False and target["SupportLobs"] is True
+        assert target["FullLobMode"] or target["LobMaxSize"] > 0
+        assert settings["LoopbackPreventionSettings"]["EnableLoopbackPrevention"] is True
+
+
+def test_postgres_sources_send_heartbeats_and_fail_on_lob_truncation(aws, outputs):
+    dms = aws("dms")
+    tasks = dms.describe_replication_tasks(Filters=[
+        {"Name": "replication-task-arn", "Values": [outputs["dms_forward_task_arn"], outputs["dms_reverse_task_arn"]]}])
+    sources = {t["SourceEndpointArn"] for t in tasks["ReplicationTasks"]}
+    endpoints = dms.describe_endpoints(Filters=[{"Name": "endpoint-arn", "Values": sorted(sources)}])["Endpoints"]
+    assert {e["EngineName"] for e in endpoints} == {"postgres", "aurora-postgresql"}
+    for endpoint in endpoints:
+        settings = endpoint["PostgreSQLSettings"]
+        assert settings["HeartbeatEnable"] is True and settings["HeartbeatFrequency"] >= 1, endpoint["EndpointIdentifier"]
+        assert settings["FailTasksOnLobTruncation"] is True and settings["CaptureDdls"] is False
+        assert settings["PluginName"] in ("test_decoding", "pglogical")
+
+
+def test_replication_instance_runs_a_pinned_engine_that_reads_postgresql_16(aws, outputs):
+    instances = aws("dms").describe_replication_instances(Filters=[
+        {"Name": "replication-instance-id", "Values": [outputs["dms_replication_instance_id"]]}])["ReplicationInstances"]
+    assert len(instances) == 1
+    version = tuple(int(p) for p in instances[0]["EngineVersion"].split("."))
+    assert version >= (3, 5, 3) and instances[0]["AutoMinorVersionUpgrade"] is False
+
+
 def weighted(aws, outputs) -> dict[str, dict]:
     records = aws("route53").list_resource_record_sets(HostedZoneId=outputs["hosted_zone_id"])["ResourceRecordSets"]
     return {r["SetIdentifier"]: r for r in records if r["Name"].rstrip(".") == outputs["record_name"]}

@@ -146,3 +146,75 @@ def test_gate_refuses_a_skip_without_reason(tmp_path, monkeypatch):
     monkeypatch.setattr(gate, "CONFIG", config)
     with pytest.raises(gate.GateConfigError, match="CKV_AWS_26"):
         gate.load_skips()
+
+
+def _task(document: dict, kind: str) -> dict:
+    return next(t for t in document["resource"]["aws_dms_replication_task"].values() if t["migration_type"] == kind)
+
+
+def _task_settings(kind: str, change) -> callable:
+    def edit(document: dict) -> None:
+        task = _task(document, kind)
+        settings = json.loads(task["replication_task_settings"])
+        change(settings)
+        task["replication_task_settings"] = json.dumps(settings)
+    return edit
+
+
+def _source(which: str, **values) -> callable:
+    def edit(document: dict) -> None:
+        endpoint = next(e for e in document["resource"]["aws_dms_endpoint"].values()
+                        if e["endpoint_type"] == "source" and e["engine_name"] == which)
+        endpoint["postgres_settings"].update(values)
+    return edit
+
+
+def _drop_alarm(metric: str) -> callable:
+    def edit(document: dict) -> None:
+        alarms = document["resource"]["aws_cloudwatch_metric_alarm"]
+        del alarms[next(name for name, a in alarms.items() if a["metric_name"] == metric)]
+    return edit
+
+
+def _instance(**values) -> callable:
+    def edit(document: dict) -> None:
+        instance = next(iter(document["resource"]["aws_dms_replication_instance"].values()))
+        for key, value in values.items():
+            if value is None:
+                instance.pop(key, None)
+            else:
+                instance[key] = value
+    return edit
+
+
+SILENT_LOSS_EDITS = {
+    "apply errors logged and skipped": (_task_settings("full-load-and-cdc", lambda s: s["ErrorBehavior"].update(
+        ApplyErrorUpdatePolicy="LOG_ERROR")), "MIG-MIG-005"),
+    "deletes ignored on the reverse task": (_task_settings("cdc", lambda s: s["ErrorBehavior"].update(
+        ApplyErrorDeletePolicy="IGNORE_RECORD")), "MIG-MIG-005"),
+    "error policies left to DMS's defaults": (_task_settings("cdc", lambda s: s.pop("ErrorBehavior")), "MIG-MIG-005"),
+    "batch apply on": (_task_settings("full-load-and-cdc", lambda s: s["TargetMetadata"].update(
+        BatchApplyEnabled=True)), "MIG-MIG-005"),
+    "LOBs truncated quietly": (_source("postgres", fail_tasks_on_lob_truncation=False), "MIG-MIG-006"),
+    "no heartbeat on Aurora as a source": (_source("aurora-postgresql", heartbeat_enable=False), "MIG-MIG-006"),
+    "DDL captured": (_source("postgres", capture_ddls=True), "MIG-MIG-006"),
+    "engine below 3.5.3": (_instance(engine_version="3.4.7"), "MIG-MIG-007"),
+    "engine left to AWS's default": (_instance(engine_version=None), "MIG-MIG-007"),
+    "no replication slot alarm": (_drop_alarm("ReplicationSlotDiskUsage"), "MIG-MON-002"),
+    "no source backlog alarm": (_drop_alarm("CDCIncomingChanges"), "MIG-MON-002"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SILENT_LOSS_EDITS))
+def test_each_silent_loss_setting_written_by_hand_fails_the_gate_naming_its_rule(synthesized, tmp_path, case):
+    edit, rule_id = SILENT_LOSS_EDITS[case]
+    stack_dir = tmp_path / "out" / "stacks" / synthesized.path.parent.name
+    shutil.copytree(synthesized.path.parent, stack_dir)
+    document = json.loads((stack_dir / "cdk.tf.json").read_text())
+    edit(document)
+    (stack_dir / "cdk.tf.json").write_text(json.dumps(document))
+    code = gate.run(tmp_path / "out", synth=False, reports=tmp_path / "reports")
+    verdict = json.loads((tmp_path / "reports" / "gate.json").read_text())
+    assert code == 1
+    assert {r["check_id"] for r in verdict["results"] if r["status"] == "failed" and r["check_id"].startswith("MIG-")} \
+        == {rule_id}

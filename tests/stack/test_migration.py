@@ -81,3 +81,22 @@ def test_reverse_task_is_cdc_only_and_not_started(synthesized):
 def test_account_roles_only_when_asked(synthesized):
     names = {r["name"] for r in synthesized.resources("aws_iam_role")}
     assert not names & {"dms-vpc-role", "dms-cloudwatch-logs-role"}
+
+
+def test_tasks_stop_on_failed_rows_and_sources_fail_on_lob_truncation(synthesized):
+    migration = synthesized.config.migration
+    for task in synthesized.resources("aws_dms_replication_task"):
+        settings = json.loads(task["replication_task_settings"])
+        assert set(settings["ErrorBehavior"].values()) <= {"STOP_TASK", True}
+        assert settings["TargetMetadata"]["BatchApplyEnabled"] is False
+        assert settings["TargetMetadata"]["LobMaxSize"] == migration.lob_max_size_kb
+    sources = [e for e in synthesized.resources("aws_dms_endpoint") if e["endpoint_type"] == "source"]
+    assert {e["engine_name"] for e in sources} == {"postgres", "aurora-postgresql"}
+    for endpoint in sources:
+        assert endpoint["postgres_settings"] == {
+            "heartbeat_enable": True, "heartbeat_frequency": migration.heartbeat_frequency_minutes,
+            "heartbeat_schema": migration.heartbeat_schema, "plugin_name": migration.decoding_plugin,
+            "capture_ddls": False, "fail_tasks_on_lob_truncation": True}
+    instance = synthesized.one("aws_dms_replication_instance")
+    assert instance["engine_version"] == migration.dms_engine_version
+    assert instance["auto_minor_version_upgrade"] is False
