@@ -24,6 +24,7 @@ synth: $(DEPS)
 	$(BIN)/python main.py
 
 test: $(DEPS)
+	bash scripts/ensure_postgres.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -m "not integration"
 	$(BIN)/python -m tests.integration.run_emulated

@@ -8,7 +8,7 @@ import boto3
 from cutover.log import line
 from cutover.logic import CommandRefusedError
 from cutover.models import InputError, parse
-from cutover.service import Controller, Gateways
+from cutover.service import CLIENTS, Controller, Gateways
 from cutover.settings import Settings
 
 SETTINGS = Settings.from_env()  # validated once per cold start
@@ -18,7 +18,7 @@ _controller: Controller | None = None
 def controller() -> Controller:
     global _controller
     if _controller is None:
-        clients = {name: boto3.client(name) for name in ("route53", "ssm", "dms", "cloudwatch", "rds", "sns", "backup")}
+        clients = {name: boto3.client(name) for name in CLIENTS}
         _controller = Controller(SETTINGS, Gateways.from_clients(SETTINGS, clients))
     return _controller
 

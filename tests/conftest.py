@@ -37,6 +37,14 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 
 @pytest.fixture(scope="session")
+def postgres():
+    """The throwaway PostgreSQL cluster on loopback (the suite's SQL runs for real), one per test process."""
+    from tests.pg import shared
+
+    return shared()
+
+
+@pytest.fixture(scope="session")
 def samples() -> dict[str, dict]:
     folder = ROOT.parent / "shared" / "samples" / "events"
     if not folder.is_dir():

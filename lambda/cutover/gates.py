@@ -1,7 +1,8 @@
-"""Preflight gates: pure judgements over what the gateways measured."""
+"""Gates: pure judgements over what the gateways measured."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
 
@@ -10,6 +11,7 @@ class TaskStatus(NamedTuple):
     full_load_percent: int = 0
     tables_loading: int = 0
     tables_queued: int = 0
+    stopped_at: datetime | None = None
 
 
 class Validation(NamedTuple):
@@ -21,6 +23,21 @@ class Validation(NamedTuple):
     available: bool = True  # False when the API could not answer (then the gate fails)
 
 
+class DataChecks(NamedTuple):
+    """What Aurora itself says, through the Data API and the RDS API (read-only)."""
+
+    tables: int
+    without_key: tuple[str, ...]
+    loopback_schema: bool
+    apply_exceptions: int
+    apply_exceptions_since: str
+    logical_replication: str  # the rds.logical_replication value in the cluster parameter group
+    parameters_status: str  # the writer's DBClusterParameterGroupStatus: in-sync | pending-reboot | ...
+    sequence_refusals: tuple[str, ...] = ()  # from the read-only plan, when the flip is near
+    available: bool = True
+    detail: str = ""
+
+
 class Observations(NamedTuple):
     forward: TaskStatus
     reverse: TaskStatus
@@ -28,6 +45,7 @@ class Observations(NamedTuple):
     latency: dict[str, list[float]]  # metric name -> the last N one-minute maxima, oldest first
     writer_available: bool
     writer_detail: str = ""
+    data: DataChecks | None = None
 
 
 class Gate(NamedTuple):
@@ -36,9 +54,12 @@ class Gate(NamedTuple):
     measured: str
 
 
-def evaluate(obs: Observations, *, threshold: int, minutes: int, shifting: bool) -> list[Gate]:
+def evaluate(obs: Observations, *, threshold: int, minutes: int, shifting: bool, flip_threshold: int | None = None
+             ) -> list[Gate]:
     """Every gate with its measured value. While shifting, the reverse task must be running, and
-    validation may have pending records (CDC keeps adding them) but none failed or suspended."""
+    validation may have pending records (CDC keeps adding them) but none failed or suspended. With
+    `flip_threshold`, the gates of the writer flip: the tighter lag, the reverse task running, and no
+    sequence that would refuse its sync."""
     f = obs.forward
     gates = [Gate("forward task running, full load complete",
                   f.status == "running" and f.full_load_percent >= 100 and f.tables_loading == 0 and f.tables_queued == 0,
@@ -51,18 +72,42 @@ def evaluate(obs: Observations, *, threshold: int, minutes: int, shifting: bool)
                       "unavailable" if not v.available else
                       f"tables={v.tables} not_validated={len(v.not_validated)} failed={v.failed_records} "
                       f"pending={v.pending_records} suspended={v.suspended_records}"))
-    for metric in ("CDCLatencySource", "CDCLatencyTarget"):
-        points = obs.latency.get(metric, [])
-        ok = len(points) >= minutes and all(p <= threshold for p in points[-minutes:])
-        shown = ", ".join(f"{p:g}" for p in points[-minutes:]) or "no data"
-        gates.append(Gate(f"{metric} <= {threshold} s for {minutes} min", ok, f"[{shown}]"))
+    for limit in (threshold, flip_threshold) if flip_threshold is not None else (threshold,):
+        for metric in ("CDCLatencySource", "CDCLatencyTarget"):
+            points = obs.latency.get(metric, [])
+            ok = len(points) >= minutes and all(p <= limit for p in points[-minutes:])
+            shown = ", ".join(f"{p:g}" for p in points[-minutes:]) or "no data"
+            gates.append(Gate(f"{metric} <= {limit} s for {minutes} min", ok, f"[{shown}]"))
     gates.append(Gate("Aurora writer available", obs.writer_available, obs.writer_detail))
     r = obs.reverse
-    if shifting:
+    if shifting or flip_threshold is not None:
         gates.append(Gate("reverse task running", r.status == "running", f"status={r.status}"))
     else:
         gates.append(Gate("reverse task ready", r.status in ("ready", "stopped", "starting", "running"),
                           f"status={r.status}"))
+    gates.extend(data_gates(obs.data, flip=flip_threshold is not None))
+    return gates
+
+
+def data_gates(d: DataChecks | None, *, flip: bool) -> list[Gate]:
+    if d is None:
+        return []
+    if not d.available:
+        return [Gate("Aurora data checks answered", False, d.detail or "unavailable")]
+    gates = [
+        Gate("every migrated table has a primary key or a NOT NULL unique index", d.tables > 0 and not d.without_key,
+             f"tables={d.tables} without_key={', '.join(d.without_key) or 'none'}"),
+        Gate("loopback control schema awsdms_loopback on Aurora", d.loopback_schema,
+             "present" if d.loopback_schema else "missing"),
+        Gate("rds.logical_replication on and the writer's parameters in sync",
+             d.logical_replication == "1" and d.parameters_status == "in-sync",
+             f"rds.logical_replication={d.logical_replication} writer={d.parameters_status}"),
+        Gate(f"no DMS apply exceptions since {d.apply_exceptions_since}", d.apply_exceptions == 0,
+             f"rows={d.apply_exceptions}"),
+    ]
+    if flip:
+        gates.append(Gate("every sequence can be synced below its maximum", not d.sequence_refusals,
+                          ", ".join(d.sequence_refusals) or "none refused"))
     return gates
 
 

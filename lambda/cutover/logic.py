@@ -1,8 +1,9 @@
 """Pure decision logic: (state, trigger, what was measured, now) -> new state and the actions to take.
 
-Invariants the tests hold this to: weights always sum to 100 and are never both 0; no shift while
-any gate fails; steps are never skipped; an event delivered twice changes state once; the record
-weights are the truth and the checkpoint follows them; rollback is possible from every phase.
+One writer at a time: the canary steps move the reader name; the writer name stays on-prem until the
+readers have baked at 100 %, then moves in one atomic change (the flip), right after the sequences are
+set past every migrated column. With `write_canary`, writes follow the steps instead (two primaries
+during the canary: AWS DMS has no conflict detection). Both names always move in one Route 53 change.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from cutover.gates import Gate, all_pass
+from cutover.gates import Gate, TaskStatus, all_pass
 from cutover.models import (
+    ALL_ON_AURORA,
     ALL_ON_PREM,
+    AdviseOnpremSequences,
     AlarmEvent,
     Command,
     Decision,
@@ -20,11 +23,13 @@ from cutover.models import (
     Notify,
     Phase,
     RecordEvent,
+    Records,
     RestoreCluster,
     SetWeights,
     StartBackup,
     StartReverseTask,
     State,
+    SyncSequences,
     TaskEvent,
     Tick,
     Trigger,
@@ -34,55 +39,73 @@ from cutover.settings import Settings
 
 STOPPING_EVENTS = {"REPLICATION_TASK_FAILED", "REPLICATION_TASK_STOPPED", "REPLICATION_TASK_DELETED"}
 IDLE_PHASES = {Phase.REPLICATING, Phase.READY, Phase.ROLLED_BACK}
+CANARY_PHASES = {Phase.SHIFTING, Phase.AWAITING_FLIP}
 
 
 class CommandRefusedError(ValueError):
-    """A well-formed command that the current phase does not allow."""
+    """A well-formed command that the current phase or the measurements do not allow."""
 
 
 def next_step(settings: Settings, aurora: int) -> int | None:
-    """The next canary percentage above where the records stand (steps are stored as percentages)."""
+    """The next canary percentage above where the readers stand (steps are stored as percentages)."""
     return next((p for p in settings.canary_steps if p > aurora), None)
 
 
-def reconcile(state: State, observed: Weights, settings: Settings, now: datetime) -> State:
+def reconcile(state: State, observed: Records, settings: Settings, now: datetime) -> State:
     """The records are the truth once no weight change is pending: a change made outside the controller, or
     lost between Route 53 and the checkpoint, is adopted here."""
-    if observed == state.weights or state.weights_pending:
+    if observed == state.records or state.weights_pending:
         return state
-    reason = f"reconciled: records show {observed.onprem}/{observed.aurora}, checkpoint had " \
-             f"{state.weights.onprem}/{state.weights.aurora}"
-    if observed.aurora == 0:
+    reason = (f"reconciled: records show writer {observed.writer.onprem}/{observed.writer.aurora} readers "
+              f"{observed.readers.onprem}/{observed.readers.aurora}, checkpoint had writer "
+              f"{state.weights.onprem}/{state.weights.aurora} readers {state.readers.onprem}/{state.readers.aurora}")
+    adopted = replace(state, weights=observed.writer, readers=observed.readers, reason=reason, updated_at=now,
+                      writes_since=state.writes_since or (now if observed.writer.aurora else None))
+    writer, readers = observed.writer.aurora, observed.readers.aurora
+    if writer == 0 and readers == 0:
         phase = Phase.ROLLED_BACK if state.phase not in IDLE_PHASES else state.phase
-        return replace(state, phase=phase, weights=observed, hold=None, reason=reason, updated_at=now)
-    phase = Phase.CUT_OVER if observed.aurora == 100 else (
-        state.phase if state.phase in (Phase.SHIFTING, Phase.HELD) else Phase.HELD)
+        return replace(adopted, phase=phase, hold=None)
+    if writer == 100:
+        return replace(adopted, phase=Phase.CUT_OVER, hold=None, step_started_at=now)
+    if writer and not settings.write_canary:
+        return replace(adopted, phase=Phase.HELD, hold="operator", step_started_at=now,
+                       reason=reason + "; the writer name is split between two primaries: held until an operator "
+                                       "flips or rolls back")
+    phase = state.phase if state.phase in (*CANARY_PHASES, Phase.HELD) else Phase.HELD
     hold = state.hold if phase is Phase.HELD else None
     if phase is Phase.HELD and hold is None:
-        hold = "operator"
-        reason += "; held until an operator resumes or rolls back"
-    return replace(state, phase=phase, weights=observed, hold=hold, reason=reason, updated_at=now,
-                   step_started_at=now)
+        hold, adopted = "operator", replace(adopted, reason=reason + "; held until an operator resumes or rolls back")
+    return replace(adopted, phase=phase, hold=hold, step_started_at=now)
 
 
-def wants_gates(state: State, trigger: Trigger, settings: Settings, now: datetime) -> bool:
-    """Whether deciding needs fresh measurements (kept cheap: most ticks need none)."""
+def wants_gates(state: State, trigger: Trigger, settings: Settings, now: datetime) -> str | None:
+    """Which measurements deciding needs (kept cheap: most ticks need none): full, flip, reverse or None."""
     if isinstance(trigger, Command):
-        return trigger.name in ("status", "start-cutover")
+        if trigger.name == "flip":
+            return "flip"
+        if trigger.name in ("status", "start-cutover"):
+            return "flip" if trigger.name == "status" and state.phase in CANARY_PHASES else "full"
+        return "reverse" if trigger.name == "rollback" and state.writes_since else None
     if isinstance(trigger, Tick):
-        return state.phase is Phase.SHIFTING and state.hold is None and bake_done(state, settings, now)
-    return False
+        if state.phase is Phase.SHIFTING and state.hold is None and bake_done(state, settings, now):
+            return "flip" if settings.write_canary and state.weights.aurora == 0 else "full"
+        if state.phase is Phase.AWAITING_FLIP and settings.auto_flip:
+            return "flip"
+        return None
+    return "reverse" if state.writes_since and state.phase not in IDLE_PHASES else None
 
 
 def bake_done(state: State, settings: Settings, now: datetime) -> bool:
-    if state.weights.aurora == 0 or state.step_started_at is None:
+    if state.readers.aurora == 0 or state.step_started_at is None:
         return True  # from 0% the first step waits only for its gates (the reverse task running)
     return now - state.step_started_at >= timedelta(minutes=settings.bake_minutes)
 
 
-def decide(state: State, trigger: Trigger, settings: Settings, *, now: datetime, observed: Weights,
-           gates: list[Gate] | None = None, recorded: tuple[str, ...] = ()) -> Decision:
-    """`recorded`: ids of DMS events already in the event record (redeliveries are ignored)."""
+def decide(state: State, trigger: Trigger, settings: Settings, *, now: datetime, observed: Records,
+           gates: list[Gate] | None = None, recorded: tuple[str, ...] = (),
+           reverse: TaskStatus | None = None) -> Decision:
+    """`recorded`: ids of DMS events already in the event record (redeliveries are ignored); `reverse`:
+    the reverse task as measured, when writes have reached Aurora (a rollback depends on it)."""
     state = reconcile(state, observed, settings, now)
     # An event that caused a transition is remembered with it, and a recorded DMS event in the event
     # record, so a redelivery changes nothing. Neither costs a checkpoint version of its own: an event
@@ -91,11 +114,11 @@ def decide(state: State, trigger: Trigger, settings: Settings, *, now: datetime,
     if event_id and (event_id in state.processed or event_id in recorded):
         return Decision(state, result={"outcome": "duplicate event ignored", "event_id": event_id})
     if isinstance(trigger, Command):
-        decision = _command(state, trigger, settings, now, gates)
+        decision = _command(state, trigger, settings, now, gates, reverse)
     elif isinstance(trigger, TaskEvent):
-        decision = _task_event(state, trigger, settings, now)
+        decision = _task_event(state, trigger, settings, now, reverse)
     elif isinstance(trigger, AlarmEvent):
-        decision = _alarm(state, trigger, settings, now)
+        decision = _alarm(state, trigger, settings, now, reverse)
     else:
         decision = _tick(state, settings, now, gates)
     if decision.state == state:
@@ -103,14 +126,23 @@ def decide(state: State, trigger: Trigger, settings: Settings, *, now: datetime,
     return decision._replace(state=decision.state.remember(event_id))
 
 
+def _shift(state: State, writer: Weights, readers: Weights) -> SetWeights:
+    return SetWeights(writer, readers, state.weights, state.readers)
+
+
 # Ticks -----------------------------------------------------------------------------------------------
 
 
 def _tick(state: State, settings: Settings, now: datetime, gates: list[Gate] | None) -> Decision:
     if state.phase is Phase.ROLLING_BACK and not state.weights_pending:
-        return _rollback(state, "retrying the rollback", now)
+        return _rollback(state, "retrying the rollback", now, settings)
     if state.phase is Phase.CUT_OVER and state.backup_job is None:
         return Decision(state, (StartBackup(),), result={"outcome": "starting the post-cutover backup"})
+    if state.phase is Phase.AWAITING_FLIP and settings.auto_flip:
+        if gates is None or not all_pass(gates):
+            failing = [g.name for g in gates or [] if not g.ok]
+            return Decision(state, result={"outcome": "waiting for the flip gates", "failing": failing})
+        return _flip(state, settings, now, "automatic flip")
     if state.phase is not Phase.SHIFTING or state.hold is not None:
         return Decision(state, result={"outcome": "idle", "phase": state.phase.value})
     if not bake_done(state, settings, now):
@@ -123,56 +155,82 @@ def _tick(state: State, settings: Settings, now: datetime, gates: list[Gate] | N
 
 
 def _advance(state: State, settings: Settings, now: datetime) -> Decision:
-    percent = next_step(settings, state.weights.aurora)  # never more than one step per decision
-    if percent is None:
-        return Decision(state, result={"outcome": "idle", "phase": state.phase.value})
-    weights = Weights.on_aurora(percent)
-    shift = SetWeights(weights, state.weights)
-    if percent == 100:
-        new = replace(state, phase=Phase.CUT_OVER, weights=weights, updated_at=now, step_started_at=now,
-                      reason=f"cutover complete: {weights.onprem}/{weights.aurora}")
-        return Decision(new, (shift, StartBackup(),
-                              Notify("Cutover complete", "All traffic is on Aurora; the reverse task keeps on-prem "
-                                     "current for rollback; post-cutover backup started.")),
-                        label="cutover-complete", result={"outcome": "advanced", "aurora": percent})
+    percent = next_step(settings, state.readers.aurora)  # never more than one step per decision
+    if percent is None:  # readers at 100 % and baked
+        if settings.write_canary:
+            return Decision(state, result={"outcome": "idle", "phase": state.phase.value})
+        waiting = replace(state, phase=Phase.AWAITING_FLIP, updated_at=now,
+                          reason="readers on Aurora and baked; writes stay on-prem until the flip")
+        how = "it follows automatically once the flip gates hold" if settings.auto_flip else \
+            'send {"command": "flip"} when ready'
+        return Decision(waiting, (Notify("Readers cut over; writes wait for the flip", f"{waiting.reason}; {how}."),),
+                        result={"outcome": "awaiting the flip"})
+    readers = Weights.on_aurora(percent)
+    writer = readers if settings.write_canary else state.weights
     number = settings.canary_steps.index(percent) + 1
-    new = replace(state, weights=weights, updated_at=now, step_started_at=now,
-                  reason=f"canary step {number}/{len(settings.canary_steps)}: {percent}% on Aurora")
-    return Decision(new, (shift, Notify("Cutover step", new.reason)),
+    what = "reads and writes" if settings.write_canary else "reads"
+    if settings.write_canary and percent == 100:
+        return _cut_over(state, settings, now, f"cutover complete ({what} followed the canary)")
+    actions: tuple = (_shift(state, writer, readers),)
+    writes_since = state.writes_since
+    if settings.write_canary and state.weights.aurora == 0:
+        actions = (SyncSequences(settings.sequence_gap), *actions)  # before the first write reaches Aurora
+        writes_since = now
+    new = replace(state, weights=writer, readers=readers, updated_at=now, step_started_at=now,
+                  writes_since=writes_since,
+                  reason=f"canary step {number}/{len(settings.canary_steps)}: {percent}% of {what} on Aurora")
+    return Decision(new, (*actions, Notify("Cutover step", new.reason)),
                     result={"outcome": "advanced", "aurora": percent})
+
+
+def _flip(state: State, settings: Settings, now: datetime, why: str) -> Decision:
+    return _cut_over(state, settings, now, f"writes flipped to Aurora ({why})")
+
+
+def _cut_over(state: State, settings: Settings, now: datetime, reason: str) -> Decision:
+    """Every write and read to Aurora in one change, sequences synced first unless writes are there already."""
+    actions: tuple = () if state.weights.aurora else (SyncSequences(settings.sequence_gap),)
+    new = replace(state, phase=Phase.CUT_OVER, weights=ALL_ON_AURORA, readers=ALL_ON_AURORA, hold=None,
+                  updated_at=now, step_started_at=now, writes_since=state.writes_since or now, reason=reason)
+    return Decision(new, (*actions, _shift(state, ALL_ON_AURORA, ALL_ON_AURORA), StartBackup(),
+                          Notify("Cutover complete", f"{reason}. Sequences were set past every migrated column "
+                                 "first; the reverse task keeps on-prem current for rollback; post-cutover "
+                                 "backup started.")),
+                    label="cutover-complete", result={"outcome": "cut over", "aurora": 100})
 
 
 # Events ----------------------------------------------------------------------------------------------
 
 
-def _task_event(state: State, event: TaskEvent, settings: Settings, now: datetime) -> Decision:
+def _task_event(state: State, event: TaskEvent, settings: Settings, now: datetime,
+                reverse: TaskStatus | None) -> Decision:
     which = {settings.forward_task_arn: "forward", settings.reverse_task_arn: "reverse"}.get(event.task_arn)
     record = (RecordEvent(event), Notify(f"DMS {which or 'unknown'} task: {event.event_type}", event.message))
     if which is None:
         return Decision(state, record, result={"outcome": "event of an unknown task recorded"})
     stopping = event.event_type in STOPPING_EVENTS
-    if not stopping or state.phase not in (Phase.SHIFTING, Phase.HELD, Phase.CUT_OVER):
+    if not stopping or state.phase not in (*CANARY_PHASES, Phase.HELD, Phase.CUT_OVER):
         return Decision(state, record, result={"outcome": "recorded"})
     if which == "reverse":
         # Without the reverse task a rollback would lose Aurora's writes: hold, never roll back on it.
-        if state.phase is Phase.SHIFTING:
+        if state.phase in CANARY_PHASES:
             held = replace(state, phase=Phase.HELD, hold="task", updated_at=now,
                            reason=f"reverse task {event.event_type}: cutover held; fix and resume")
             return Decision(held, (*record, Notify("Cutover held", held.reason)), result={"outcome": "held"})
         return Decision(state, (*record, Notify("Reverse replication stopped", "On-prem no longer receives "
                                                 "Aurora's writes; restart the reverse task before any rollback.")),
                         result={"outcome": "recorded; reverse replication down"})
-    if state.phase is Phase.SHIFTING:
-        return _hold_or_rollback(state, f"forward task {event.event_type}", settings, now, "task", record)
+    if state.phase in CANARY_PHASES:
+        return _hold_or_rollback(state, f"forward task {event.event_type}", settings, now, "task", record, reverse)
     return Decision(state, record, result={"outcome": "recorded"})
 
 
-def _alarm(state: State, alarm: AlarmEvent, settings: Settings, now: datetime) -> Decision:
+def _alarm(state: State, alarm: AlarmEvent, settings: Settings, now: datetime, reverse: TaskStatus | None) -> Decision:
     if alarm.alarm_name not in settings.lag_alarm_names:
         return Decision(state, result={"outcome": "not a lag alarm; ignored"})
-    if alarm.state == "ALARM" and state.phase is Phase.SHIFTING:
+    if alarm.state == "ALARM" and state.phase in CANARY_PHASES:
         return _hold_or_rollback(state, f"lag alarm {alarm.alarm_name}", settings, now, "alarm",
-                                 (Notify(f"Lag alarm {alarm.alarm_name}", alarm.reason),))
+                                 (Notify(f"Lag alarm {alarm.alarm_name}", alarm.reason),), reverse)
     if alarm.state == "OK" and state.phase is Phase.HELD and state.hold == "alarm":
         resumed = replace(state, phase=Phase.SHIFTING, hold=None, step_started_at=now, updated_at=now,
                           reason=f"lag alarm {alarm.alarm_name} OK: cutover resumes after a full bake")
@@ -181,44 +239,71 @@ def _alarm(state: State, alarm: AlarmEvent, settings: Settings, now: datetime) -
 
 
 def _hold_or_rollback(state: State, cause: str, settings: Settings, now: datetime, kind: str,
-                      actions: tuple) -> Decision:
-    if settings.rollback_on_alarm:
-        decision = _rollback(state, f"{cause}: automatic rollback", now)
+                      actions: tuple, reverse: TaskStatus | None) -> Decision:
+    refusal = rollback_refusal(state, reverse, now)
+    if settings.rollback_on_alarm and refusal is None:
+        decision = _rollback(state, f"{cause}: automatic rollback", now, settings)
         return decision._replace(actions=actions + decision.actions)
-    held = replace(state, phase=Phase.HELD, hold=kind, updated_at=now, reason=f"{cause}: cutover held")
+    why = f"{cause}: cutover held" + (f"; no automatic rollback: {refusal}" if refusal else "")
+    held = replace(state, phase=Phase.HELD, hold=kind, updated_at=now, reason=why)
     return Decision(held, (*actions, Notify("Cutover held", held.reason)), result={"outcome": "held"})
 
 
-def _rollback(state: State, why: str, now: datetime) -> Decision:
-    """Rolling back until Route 53 confirms the change (see `completed`), then rolled back."""
-    new = replace(state, phase=Phase.ROLLING_BACK, weights=ALL_ON_PREM, hold=None, updated_at=now,
-                  step_started_at=None, reason=f"rolled back: {why}")
-    return Decision(new, (SetWeights(ALL_ON_PREM, state.weights), Notify("Rolled back to on-prem", new.reason)),
+def rollback_refusal(state: State, reverse: TaskStatus | None, now: datetime) -> str | None:
+    """Why a rollback would lose writes, or None. Once writes reached Aurora, only a running reverse task
+    carries them back to on-prem."""
+    if state.writes_since is None or (reverse is not None and reverse.status == "running"):
+        return None
+    status = "unknown" if reverse is None else reverse.status
+    since = ""
+    if reverse is not None and reverse.stopped_at is not None:
+        since = f", stopped {int((now - reverse.stopped_at).total_seconds() // 60)} min ago"
+    return (f"writes reached Aurora at {state.writes_since.isoformat()} and the reverse task is {status}{since}: "
+            "on-prem would miss what Aurora took since")
+
+
+def _rollback(state: State, why: str, now: datetime, settings: Settings) -> Decision:
+    """Rolling back until Route 53 confirms the change (see `completed`), then rolled back. Both names move
+    in the same change; if writes had reached Aurora, the operator gets on-prem's setval statements."""
+    new = replace(state, phase=Phase.ROLLING_BACK, weights=ALL_ON_PREM, readers=ALL_ON_PREM, hold=None,
+                  updated_at=now, step_started_at=None, reason=f"rolled back: {why}")
+    advice = (AdviseOnpremSequences(settings.sequence_gap),) if state.writes_since else ()
+    return Decision(new, (_shift(state, ALL_ON_PREM, ALL_ON_PREM), *advice, Notify("Rolled back to on-prem",
+                                                                                   new.reason)),
                     label="rolled-back", result={"outcome": "rolled back"})
 
 
 # Commands --------------------------------------------------------------------------------------------
 
 
-def _command(state: State, command: Command, settings: Settings, now: datetime,
-             gates: list[Gate] | None) -> Decision:
+def _command(state: State, command: Command, settings: Settings, now: datetime, gates: list[Gate] | None,
+             reverse: TaskStatus | None) -> Decision:
     name = command.name
     why = f" ({command.reason})" if command.reason else ""
+    failing = "; ".join(f"{g.name} ({g.measured})" for g in gates or [] if not g.ok) or "gates not measured"
     if name == "status":
         return Decision(state, result={"outcome": "status"})
     if name == "start-cutover":
         if state.phase not in IDLE_PHASES:
             raise CommandRefusedError(f"start-cutover: the migration is {state.phase.value}; only possible when "
-                                 f"replicating, ready or rolled back")
+                                      f"replicating, ready or rolled back")
         if gates is None or not all_pass(gates):
-            failing = ", ".join(g.name for g in gates or [] if not g.ok) or "gates not measured"
             raise CommandRefusedError(f"start-cutover: gates failing: {failing}")
         new = replace(state, phase=Phase.SHIFTING, hold=None, pre_cutover_time=now, step_started_at=now,
-                      updated_at=now, backup_job=None, reason=f"cutover started{why}")
+                      updated_at=now, backup_job=None, writes_since=None, reason=f"cutover started{why}")
         return Decision(new, (StartReverseTask(now), Notify("Cutover started", new.reason)),
                         label="cutover-started", result={"outcome": "cutover started"})
+    if name == "flip":
+        if settings.write_canary:
+            raise CommandRefusedError("flip: with cutover.write_canary the writes follow the canary steps")
+        if state.phase is not Phase.AWAITING_FLIP:
+            raise CommandRefusedError(f"flip: the migration is {state.phase.value}; the flip comes once the readers "
+                                      "have baked at 100% (phase awaiting-flip)")
+        if gates is None or not all_pass(gates):
+            raise CommandRefusedError(f"flip: gates failing: {failing}")
+        return _flip(state, settings, now, f"operator{why}")
     if name == "pause":
-        if state.phase is not Phase.SHIFTING:
+        if state.phase not in CANARY_PHASES:
             raise CommandRefusedError(f"pause: nothing is shifting (the migration is {state.phase.value})")
         held = replace(state, phase=Phase.HELD, hold="operator", updated_at=now, reason=f"paused by operator{why}")
         return Decision(held, (Notify("Cutover paused", held.reason),), result={"outcome": "paused"})
@@ -231,9 +316,14 @@ def _command(state: State, command: Command, settings: Settings, now: datetime,
     if name == "rollback":
         if state.phase is Phase.ROLLING_BACK and state.weights_pending:
             return Decision(state, result={"outcome": "rollback in progress: the Route 53 change is being retried"})
-        if state.weights == ALL_ON_PREM and state.phase in IDLE_PHASES:
+        if state.records == (ALL_ON_PREM, ALL_ON_PREM) and state.phase in IDLE_PHASES:
             return Decision(state, result={"outcome": "nothing to roll back: all traffic is on-prem"})
-        return _rollback(state, f"operator{why}", now)
+        refusal = rollback_refusal(state, reverse, now)
+        if refusal and not command.force:
+            raise CommandRefusedError(f"rollback refused: {refusal}. Restart the reverse task, or send "
+                                      '"force": true to roll back anyway')
+        forced = f"; forced although {refusal}" if refusal else ""
+        return _rollback(state, f"operator{why}{forced}", now, settings)
     return _restore(state, command, settings, now)
 
 
@@ -259,6 +349,8 @@ def _restore(state: State, command: Command, settings: Settings, now: datetime) 
 # The service writes a decision's state with its actions pending, then performs them; these say what a
 # performed (or failed) action makes of the state, so the service holds no decisions of its own.
 
+SEQUENCE_DETAIL_BUDGET = 1500  # characters of per-sequence detail kept in the checkpoint (4 KB in all)
+
 
 def completed(state: State, action, outcome: object = None) -> State:
     """The state once `action` has been performed (`outcome`: what the AWS call returned, if it matters)."""
@@ -270,16 +362,39 @@ def completed(state: State, action, outcome: object = None) -> State:
         state = replace(state, restore={**(state.restore or {}), "status": str(outcome)})
     elif isinstance(action, Label):
         state = replace(state, milestones={**(state.milestones or {}), action.label: iso_now(state)})
+    elif isinstance(action, SyncSequences | AdviseOnpremSequences):
+        state = replace(state, sequences=sequence_summary(state, action, outcome or []))
     return state
 
 
+def sequence_summary(state: State, action, rows: list) -> dict:
+    """[name, value before, column maximum, value after] per sequence, as many as fit the checkpoint."""
+    detail, used, omitted = [], 0, 0
+    for row in rows:
+        item = [row.name, row.last_value, row.column_max, row.set_to or row.new_value]
+        size = len(str(item))
+        if used + size > SEQUENCE_DETAIL_BUDGET:
+            omitted += 1
+            continue
+        detail.append(item)
+        used += size
+    key = "synced" if isinstance(action, SyncSequences) else "onprem_advice"
+    return {**(state.sequences or {}), key: {"at": iso_now(state), "count": len(rows), "gap": action.gap,
+                                             "sequences": detail, "omitted": omitted}}
+
+
 def abandoned_shift(state: State, shift: SetWeights, error: str, now: datetime) -> tuple[State, tuple]:
-    """A forward shift Route 53 did not confirm: back to the weights before it, the bake restarts, and the step
-    is decided afresh (with fresh gates) by a later tick; if Route 53 did take it, the next invocation adopts
-    the records. A rollback is never abandoned: it is retried."""
-    reverted = replace(state, phase=Phase.SHIFTING, weights=shift.previous, step_started_at=now, updated_at=now,
-                       reason=f"shift to {shift.weights.aurora}% on Aurora not confirmed by Route 53 ({error}); "
-                              f"staying at {shift.previous.aurora}% unless the records show otherwise")
+    """A forward shift (or the flip, or the sequence sync before it) that did not complete: back to the weights
+    before it, the bake restarts, and a later tick or command decides again with fresh gates; if Route 53
+    did take it, the next invocation adopts the records. A rollback is never abandoned: it is retried."""
+    flip_pending = shift.previous_readers.aurora == 100 and shift.previous.aurora == 0
+    phase = Phase.AWAITING_FLIP if flip_pending and state.phase is Phase.CUT_OVER else Phase.SHIFTING
+    reverted = replace(state, phase=phase, weights=shift.previous, readers=shift.previous_readers,
+                       step_started_at=now, updated_at=now,
+                       writes_since=None if shift.previous.aurora == 0 else state.writes_since,
+                       reason=f"shift to writer {shift.weights.aurora}% / readers {shift.readers.aurora}% on Aurora "
+                              f"not completed ({error}); staying at writer {shift.previous.aurora}% / readers "
+                              f"{shift.previous_readers.aurora}% unless the records show otherwise")
     return reverted, (Notify("Cutover step not confirmed", reverted.reason),)
 
 

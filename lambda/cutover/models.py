@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-STATE_VERSION = 2
+STATE_VERSION = 3
 MAX_REMEMBERED_EVENTS = 10  # transitions only; DMS event ids live in the event record
 MAX_RECORDED_EVENT_IDS = 50
 
@@ -21,6 +21,7 @@ class Phase(enum.StrEnum):
     REPLICATING = "replicating"
     READY = "ready"
     SHIFTING = "shifting"
+    AWAITING_FLIP = "awaiting-flip"  # readers on Aurora and baked; writes still on-prem, waiting for the flip
     CUT_OVER = "cut-over"
     ROLLING_BACK = "rolling-back"
     ROLLED_BACK = "rolled-back"
@@ -42,6 +43,17 @@ class Weights:
 
 
 ALL_ON_PREM = Weights(100, 0)
+ALL_ON_AURORA = Weights(0, 100)
+
+
+class Records(NamedTuple):
+    """What Route 53 holds: the writer name's pair and the reader name's pair."""
+
+    writer: Weights
+    readers: Weights
+
+
+ALL_RECORDS_ON_PREM = Records(ALL_ON_PREM, ALL_ON_PREM)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -72,7 +84,8 @@ class State:
     """
 
     phase: Phase = Phase.REPLICATING
-    weights: Weights = ALL_ON_PREM
+    weights: Weights = ALL_ON_PREM  # the writer name (reads and writes)
+    readers: Weights = ALL_ON_PREM  # the reader name (the canary)
     hold: str | None = None  # why the cutover is held: alarm | task | operator
     reason: str = "deployed"
     updated_at: datetime | None = None
@@ -80,6 +93,8 @@ class State:
     pre_cutover_time: datetime | None = None
     backup_job: str | None = None
     restore: dict | None = None
+    writes_since: datetime | None = None  # when writes first reached Aurora in this cutover
+    sequences: dict | None = None  # the last sync: when, how many, and per sequence (old, column max, new)
     processed: tuple[str, ...] = ()  # ids of the events that caused the last transitions
     milestones: dict | None = None  # label -> time, kept after the label's version ages out
     pending: tuple[dict, ...] = ()
@@ -88,7 +103,8 @@ class State:
         body = asdict(self)
         body.update(version=STATE_VERSION, phase=self.phase.value, processed=list(self.processed),
                     pending=list(self.pending), updated_at=iso(self.updated_at),
-                    step_started_at=iso(self.step_started_at), pre_cutover_time=iso(self.pre_cutover_time))
+                    step_started_at=iso(self.step_started_at), pre_cutover_time=iso(self.pre_cutover_time),
+                    writes_since=iso(self.writes_since))
         return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -96,17 +112,20 @@ class State:
         try:
             raw = json.loads(text)
             weights = raw.get("weights") or {"onprem": 100, "aurora": 0}
+            readers = raw.get("readers") or {"onprem": 100, "aurora": 0}
             pending = raw.get("pending") or ()
             if not all(isinstance(p, dict) and p.get("type") in ACTION_TYPES for p in pending):
                 raise ValueError(f"pending actions are malformed: {pending!r}")
             return cls(
                 phase=Phase(raw.get("phase", "replicating")),
                 weights=Weights(int(weights["onprem"]), int(weights["aurora"])),
+                readers=Weights(int(readers["onprem"]), int(readers["aurora"])),
                 hold=raw.get("hold"), reason=str(raw.get("reason", "")),
                 updated_at=parse_time(raw.get("updated_at"), "updated_at"),
                 step_started_at=parse_time(raw.get("step_started_at"), "step_started_at"),
                 pre_cutover_time=parse_time(raw.get("pre_cutover_time"), "pre_cutover_time"),
                 backup_job=raw.get("backup_job"), restore=raw.get("restore"),
+                writes_since=parse_time(raw.get("writes_since"), "writes_since"), sequences=raw.get("sequences"),
                 processed=tuple(raw.get("processed") or ()), milestones=raw.get("milestones") or None,
                 pending=tuple(pending))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
@@ -116,6 +135,10 @@ class State:
         if not event_id:
             return self
         return replace(self, processed=(*self.processed, event_id)[-MAX_REMEMBERED_EVENTS:])
+
+    @property
+    def records(self) -> Records:
+        return Records(self.weights, self.readers)
 
     @property
     def weights_pending(self) -> bool:
@@ -151,7 +174,7 @@ class Tick(NamedTuple):
     event_id: str
 
 
-COMMANDS = ("status", "start-cutover", "pause", "resume", "rollback", "restore-to-checkpoint")
+COMMANDS = ("status", "start-cutover", "flip", "pause", "resume", "rollback", "restore-to-checkpoint")
 
 
 class Command(NamedTuple):
@@ -159,6 +182,7 @@ class Command(NamedTuple):
     dry_run: bool = False
     reason: str = ""
     restore_time: datetime | None = None
+    force: bool = False  # rollback only: even though on-prem would miss writes Aurora took
 
 
 Trigger = TaskEvent | AlarmEvent | Tick | Command
@@ -202,7 +226,7 @@ def _command(event: dict) -> Command:
     name = event.get("command")
     if name not in COMMANDS:
         raise InputError(f"command: {name!r} is not one of {', '.join(COMMANDS)}")
-    unknown = set(event) - {"command", "dry_run", "reason", "restore_time"}
+    unknown = set(event) - {"command", "dry_run", "reason", "restore_time", "force"}
     if unknown:
         raise InputError(f"command {name}: unknown field(s) {', '.join(sorted(unknown))}")
     dry_run = event.get("dry_run", False)
@@ -214,15 +238,40 @@ def _command(event: dict) -> Command:
     restore_time = parse_time(event.get("restore_time"), "restore_time")
     if restore_time is not None and name != "restore-to-checkpoint":
         raise InputError("restore_time: only for restore-to-checkpoint")
-    return Command(name, dry_run, reason, restore_time)
+    force = event.get("force", False)
+    if not isinstance(force, bool):
+        raise InputError(f"force: expected true or false, got {force!r}")
+    if force and name != "rollback":
+        raise InputError("force: only for rollback")
+    return Command(name, dry_run, reason, restore_time, force)
 
 
 # Actions ---------------------------------------------------------------------------------------------
 
 
 class SetWeights(NamedTuple):
-    weights: Weights
-    previous: Weights = ALL_ON_PREM  # what the records held when the change was decided
+    """Both names in one atomic Route 53 change; `previous` is what the records held when it was decided."""
+
+    weights: Weights  # the writer name
+    readers: Weights
+    previous: Weights
+    previous_readers: Weights
+
+    @property
+    def records(self) -> Records:
+        return Records(self.weights, self.readers)
+
+
+class SyncSequences(NamedTuple):
+    """Set every sequence of the migrated tables past its columns' maximum plus `gap`, before writes move."""
+
+    gap: int
+
+
+class AdviseOnpremSequences(NamedTuple):
+    """After a rollback that follows writes on Aurora: tell the operator the setval statements on-prem needs."""
+
+    gap: int
 
 
 class StartReverseTask(NamedTuple):
@@ -252,17 +301,20 @@ class Label(NamedTuple):
     version: int | None = None  # None until the checkpoint that carries this label is written
 
 
-Action = SetWeights | StartReverseTask | StartBackup | RestoreCluster | RecordEvent | Notify | Label
-ACTION_TYPES = ("SetWeights", "StartReverseTask", "StartBackup", "RestoreCluster", "RecordEvent", "Notify", "Label")
-# Actions whose failure must be retried before anything else moves; the rest are best-effort.
-PRIMARY = ("SetWeights", "StartReverseTask", "RestoreCluster")
+Action = (SetWeights | SyncSequences | AdviseOnpremSequences | StartReverseTask | StartBackup | RestoreCluster
+          | RecordEvent | Notify | Label)
+ACTION_TYPES = ("SetWeights", "SyncSequences", "AdviseOnpremSequences", "StartReverseTask", "StartBackup",
+                "RestoreCluster", "RecordEvent", "Notify", "Label")
+# Actions whose failure must be retried (or the transition abandoned) before anything else moves; the
+# rest are best-effort and retried by later ticks.
+PRIMARY = ("SyncSequences", "SetWeights", "StartReverseTask", "RestoreCluster")
 
 
 def action_record(action: Action) -> dict:
     """An action as it is kept in the checkpoint's `pending` list until it is confirmed."""
     kind = type(action).__name__
     if isinstance(action, SetWeights):
-        return {"type": kind, "weights": asdict(action.weights), "previous": asdict(action.previous)}
+        return {"type": kind, **{field: asdict(getattr(action, field)) for field in SetWeights._fields}}
     if isinstance(action, StartReverseTask):
         return {"type": kind, "cdc_start_time": iso(action.cdc_start_time)}
     if isinstance(action, RestoreCluster):
@@ -278,7 +330,7 @@ def action_of(record: dict) -> Action:
     kind = record["type"]
     body = {k: v for k, v in record.items() if k != "type"}
     if kind == "SetWeights":
-        return SetWeights(Weights(**body["weights"]), Weights(**body["previous"]))
+        return SetWeights(*(Weights(**body[field]) for field in SetWeights._fields))
     if kind == "StartReverseTask":
         return StartReverseTask(parse_time(body["cdc_start_time"], "cdc_start_time"))
     if kind == "RestoreCluster":
@@ -287,7 +339,8 @@ def action_of(record: dict) -> Action:
         e = body["event"]
         return RecordEvent(TaskEvent(e["event_id"], e["task_arn"], e["event_type"], e["message"],
                                      parse_time(e["time"], "time")))
-    return {"StartBackup": StartBackup, "Notify": Notify, "Label": Label}[kind](**body)
+    return {"StartBackup": StartBackup, "Notify": Notify, "Label": Label, "SyncSequences": SyncSequences,
+            "AdviseOnpremSequences": AdviseOnpremSequences}[kind](**body)
 
 
 def event_record(recent_ids: tuple[str, ...] = (), event: TaskEvent | None = None) -> str:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from cutover import logic
-from cutover.gates import Gate, Observations, evaluate
+from cutover.gates import DataChecks, Gate, Observations, TaskStatus, evaluate
 from cutover.gateways.backup import BackupGateway
 from cutover.gateways.cloudwatch import CloudWatchGateway
 from cutover.gateways.dms import DmsGateway
@@ -21,25 +21,44 @@ from cutover.gateways.ssm import ParameterGateway
 from cutover.log import line
 from cutover.models import (
     PRIMARY,
+    AdviseOnpremSequences,
     Command,
     Label,
     Notify,
     Phase,
     RecordEvent,
+    Records,
     RestoreCluster,
     SetWeights,
     StartBackup,
     StartReverseTask,
     State,
+    SyncSequences,
     TaskEvent,
     Trigger,
-    Weights,
     action_of,
     action_record,
     event_record,
     recorded_ids,
 )
 from cutover.settings import Settings
+
+CLIENTS = ("route53", "ssm", "dms", "cloudwatch", "rds", "rds-data", "sns", "backup")
+
+
+class LazyDataApi:
+    """The Data API gateway and its SQL load on first use: most invocations (ticks) never need them, and
+    the function's cold start pays for every module it imports."""
+
+    def __init__(self, client, **settings: object):
+        self.client, self.settings, self._gateway = client, settings, None
+
+    def __getattr__(self, name: str):
+        if self._gateway is None:
+            from cutover.gateways.data import DataApiGateway
+
+            self._gateway = DataApiGateway(self.client, **self.settings)
+        return getattr(self._gateway, name)
 
 
 class Gateways(NamedTuple):
@@ -48,6 +67,7 @@ class Gateways(NamedTuple):
     dms: DmsGateway
     cloudwatch: CloudWatchGateway
     rds: RdsGateway
+    data: LazyDataApi
     sns: SnsGateway
     backup: BackupGateway
 
@@ -56,7 +76,8 @@ class Gateways(NamedTuple):
         s = settings
         return cls(
             route53=Route53Gateway(clients["route53"], zone_id=s.hosted_zone_id, record_name=s.record_name,
-                                   onprem_id=s.onprem_set_id, aurora_id=s.aurora_set_id),
+                                   reader_record_name=s.reader_record_name, onprem_id=s.onprem_set_id,
+                                   aurora_id=s.aurora_set_id),
             parameters=ParameterGateway(clients["ssm"], state_name=s.state_parameter, event_name=s.event_parameter,
                                         key_id=s.checkpoint_key_arn),
             dms=DmsGateway(clients["dms"], forward_arn=s.forward_task_arn, reverse_arn=s.reverse_task_arn),
@@ -65,6 +86,8 @@ class Gateways(NamedTuple):
             rds=RdsGateway(clients["rds"], cluster_id=s.cluster_id, subnet_group=s.db_subnet_group,
                            security_group_id=s.db_security_group_id, parameter_group=s.cluster_parameter_group,
                            kms_key_arn=s.database_key_arn),
+            data=LazyDataApi(clients["rds-data"], cluster_arn=s.cluster_arn, secret_arn=s.data_api_secret_arn,
+                             database=s.database_name, schemas=s.migrated_schemas),
             sns=SnsGateway(clients["sns"], topic_arn=s.topic_arn),
             backup=BackupGateway(clients["backup"], vault_name=s.backup_vault_name, role_arn=s.backup_role_arn,
                                  cluster_arn=s.cluster_arn))
@@ -74,13 +97,16 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def weights_of(records: Records) -> dict:
+    return {"writer": asdict(records.writer), "readers": asdict(records.readers)}
+
 
 class Controller:
     """Reads, decides, then makes the decision durable before acting on it.
 
     A transition is written first with its actions pending (the intent), then performed, then written
     again without them (the confirmation). An invocation that dies in between leaves the intent, and the
-    next invocation completes it (or, for a forward shift Route 53 did not take, abandons it). Secondary
+    next invocation completes it (or, for a forward shift that did not complete, abandons it). Secondary
     actions (backup job, event record, notices) that fail stay pending and are retried by later ticks; a
     decision that changes no state writes no checkpoint at all.
     """
@@ -88,15 +114,29 @@ class Controller:
     def __init__(self, settings: Settings, gateways: Gateways, clock=utc_now):
         self.settings, self.gw, self.clock = settings, gateways, clock
 
-    def observe(self, shifting: bool) -> tuple[Observations, list[Gate]]:
+    def data_checks(self, state: State, flip: bool) -> DataChecks:
+        since = state.pre_cutover_time or datetime(1970, 1, 1, tzinfo=UTC)
+        try:
+            gates = self.gw.data.data_gates(since)
+            refusals = tuple(f"{r.name}: {r.refusal}" for r in self.gw.data.sequences(
+                self.settings.sequence_gap, apply=False) if r.refusal) if flip else ()
+            value, status = self.gw.rds.logical_replication()
+        except Exception as error:  # an unanswered check is a failing gate, never a pass
+            return DataChecks(0, (), False, 0, since.isoformat(), "unknown", "unknown", available=False,
+                              detail=describe(error))
+        return DataChecks(gates.tables, gates.without_key, gates.loopback_schema, gates.apply_exceptions,
+                          since.isoformat(), value, status, refusals)
+
+    def observe(self, state: State, shifting: bool, flip: bool) -> tuple[Observations, list[Gate]]:
         s = self.settings
         writer_ok, writer_detail = self.gw.rds.writer()
         observations = Observations(
             forward=self.gw.dms.task(s.forward_task_arn), reverse=self.gw.dms.task(s.reverse_task_arn),
             validation=self.gw.dms.validation(), latency=self.gw.cloudwatch.latency(s.healthy_minutes, self.clock()),
-            writer_available=writer_ok, writer_detail=writer_detail)
+            writer_available=writer_ok, writer_detail=writer_detail, data=self.data_checks(state, flip))
+        flip_threshold = s.flip_max_lag_seconds if flip else None
         return observations, evaluate(observations, threshold=s.lag_threshold_seconds, minutes=s.healthy_minutes,
-                                      shifting=shifting)
+                                      shifting=shifting, flip_threshold=flip_threshold)
 
     def handle(self, trigger: Trigger) -> dict:
         now = self.clock()
@@ -111,24 +151,34 @@ class Controller:
             observed = self.gw.route53.weights() if moved else observed
         recorded = recorded_ids(self.gw.parameters.read_events()) if isinstance(trigger, TaskEvent) else ()
         current = logic.reconcile(state, observed, self.settings, now)
-        gates = None
-        if logic.wants_gates(current, trigger, self.settings, now):
-            shifting = current.phase is Phase.SHIFTING and not (isinstance(trigger, Command)
-                                                                and trigger.name == "start-cutover")
-            _, gates = self.observe(shifting)
+        gates, reverse = None, None
+        wanted = logic.wants_gates(current, trigger, self.settings, now)
+        if wanted in ("full", "flip"):
+            starting = isinstance(trigger, Command) and trigger.name == "start-cutover"
+            shifting = current.phase in logic.CANARY_PHASES and not starting
+            observations, gates = self.observe(current, shifting, flip=wanted == "flip")
+            reverse = observations.reverse
+        elif wanted == "reverse":
+            reverse = self.gw.dms.task(self.settings.reverse_task_arn)
         decision = logic.decide(state, trigger, self.settings, now=now, observed=observed, gates=gates,
-                                recorded=recorded)
+                                recorded=recorded, reverse=reverse)
         actions = self._stamped(decision, now)
         result = {"ok": True, **(decision.result or {}), "phase": decision.state.phase.value,
-                  "weights": asdict(decision.state.weights), "observed_weights": asdict(observed),
+                  "weights": weights_of(decision.state.records), "observed_weights": weights_of(observed),
                   "checkpoint_version": version}
         if gates is not None:
             result["gates"] = [g._asdict() for g in gates]
         if isinstance(trigger, Command) and trigger.name == "status":
-            return self._status(decision.state, result)
+            return self._status(decision.state, result, reverse)
         if isinstance(trigger, Command) and trigger.dry_run:
             result.update(dry_run=True, would=[type(a).__name__ + json.dumps(a._asdict(), default=str)
                                                for a in actions], would_become=decision.state.to_json())
+            if any(isinstance(a, SyncSequences) for a in actions):
+                from cutover import sql
+
+                result["statements"] = [sql.SEQUENCES.strip()]
+                result["sequences"] = [r._asdict() for r in self.gw.data.sequences(self.settings.sequence_gap,
+                                                                                   apply=False)]
             return result
         transition = decision.state != state or any(type(a).__name__ in PRIMARY or isinstance(a, Label)
                                                     for a in actions)
@@ -138,33 +188,38 @@ class Controller:
         new_state, version, more = self._complete(intent, version, observed, now, fresh=True,
                                                   written=intent if transition else state)
         problems += more
-        result.update(phase=new_state.phase.value, weights=asdict(new_state.weights), checkpoint_version=version)
+        result.update(phase=new_state.phase.value, weights=weights_of(new_state.records), checkpoint_version=version)
         if new_state.pending:
             result["pending"] = [p["type"] for p in new_state.pending]
         if problems:  # secondary failures are retried and leave ok; a primary one is the operator's business
             result["problems"] = problems
             result["ok"] = not any(p.split(":", 1)[0] in PRIMARY for p in problems)
-            if any(p.startswith("SetWeights:") for p in problems) and not new_state.weights_pending:
-                result["outcome"] = "shift not confirmed; the records decide"
-        line("decided", phase=new_state.phase.value, weights=asdict(new_state.weights),
+            if any(p.split(":", 1)[0] in ("SetWeights", "SyncSequences") for p in problems) \
+                    and not new_state.weights_pending:
+                result["outcome"] = "shift not completed; the records decide"
+        line("decided", phase=new_state.phase.value, weights=weights_of(new_state.records),
              trigger=type(trigger).__name__, outcome=(decision.result or {}).get("outcome"), reason=new_state.reason,
              pending=[p["type"] for p in new_state.pending], problems=problems,
              level=logging.ERROR if problems else logging.INFO)
         return result
 
     def _stamped(self, decision, now: datetime) -> tuple:
-        """The decision's actions, notices stamped with the state they announce, and its label last-but-notices."""
-        s = decision.state
-        stamp = f"\n\nphase={s.phase.value} weights={s.weights.onprem}/{s.weights.aurora} at={now.isoformat()}"
+        """The decision's actions: primary ones first, then its label, then the rest, notices stamped."""
         primary = [a for a in decision.actions if type(a).__name__ in PRIMARY]
-        rest = [Notify(a.subject, a.message + stamp) if isinstance(a, Notify) else a
-                for a in decision.actions if type(a).__name__ not in PRIMARY]
-        return (*primary, *([Label(decision.label)] if decision.label else []), *rest)
+        rest = [a for a in decision.actions if type(a).__name__ not in PRIMARY]
+        return (*primary, *([Label(decision.label)] if decision.label else []),
+                *self._stamp_all(decision.state, tuple(rest), now))
+
+    @staticmethod
+    def _stamp_all(state: State, actions: tuple, now: datetime) -> tuple:
+        stamp = (f"\n\nphase={state.phase.value} writer={state.weights.onprem}/{state.weights.aurora} "
+                 f"readers={state.readers.onprem}/{state.readers.aurora} at={now.isoformat()}")
+        return tuple(Notify(a.subject, a.message + stamp) if isinstance(a, Notify) else a for a in actions)
 
     def _write(self, state: State, version: int) -> int:
         return self.gw.parameters.write_detecting_conflict(state.to_json(), version)
 
-    def _complete(self, state: State, version: int, observed: Weights, now: datetime, fresh: bool,
+    def _complete(self, state: State, version: int, observed: Records, now: datetime, fresh: bool,
                   written: State) -> tuple[State, int, list[str]]:
         """Perform the pending actions of `state`, then write what came of them unless it equals `written`,
         the checkpoint stored at `version` (a decision that changed nothing and did it all writes nothing)."""
@@ -179,11 +234,14 @@ class Controller:
                 outcome = self._perform(action, done, observed, fresh)
             except Exception as error:  # every failure is kept and retried, or the shift abandoned; never lost
                 problems.append(f"{type(action).__name__}: {describe(error)}")
-                if isinstance(action, SetWeights) and done.phase is not Phase.ROLLING_BACK:
-                    done, notices = logic.abandoned_shift(done, action, str(error), now)
+                primary = type(action).__name__ in PRIMARY
+                shift = action if isinstance(action, SetWeights) else next(
+                    (a for a in queue if isinstance(a, SetWeights)), None)
+                if primary and shift is not None and done.phase is not Phase.ROLLING_BACK:
+                    done, notices = logic.abandoned_shift(done, shift, describe(error), now)
                     queue = [a for a in queue if isinstance(a, RecordEvent)] + list(self._stamp_all(done, notices, now))
                     continue
-                if type(action).__name__ in PRIMARY:
+                if primary:
                     remaining += [action, *queue]
                     break
                 remaining.append(action)
@@ -196,20 +254,29 @@ class Controller:
             version = self._write(done, version)
         return done, version, problems
 
-    @staticmethod
-    def _stamp_all(state: State, notices: tuple, now: datetime) -> tuple:
-        stamp = f"\n\nphase={state.phase.value} weights={state.weights.onprem}/{state.weights.aurora} at={now.isoformat()}"
-        return tuple(Notify(n.subject, n.message + stamp) for n in notices)
-
-    def _perform(self, action, state: State, observed: Weights, fresh: bool) -> object:
+    def _perform(self, action, state: State, observed: Records, fresh: bool) -> object:
         s = self.settings
         if isinstance(action, SetWeights):
-            if observed == action.weights and not fresh:
+            if observed == action.records and not fresh:
                 return None  # Route 53 took it before the previous invocation ended
             if not fresh and state.phase is not Phase.ROLLING_BACK:
                 raise RuntimeError("found unconfirmed after an interrupted invocation; gates are re-measured "
                                    "before any new shift")
-            return self.gw.route53.set_weights(action.weights)
+            return self.gw.route53.set_weights(action.records)
+        if isinstance(action, SyncSequences):
+            if not fresh:
+                raise RuntimeError("sequence sync found unconfirmed after an interrupted invocation; the flip is "
+                                   "decided again with fresh gates")
+            return self.gw.data.sequences(action.gap, apply=True)
+        if isinstance(action, AdviseOnpremSequences):
+            from cutover import sql
+
+            rows = self.gw.data.sequences(action.gap, apply=False)  # Aurora holds every row, on-prem's included
+            statements = [sql.onprem_statement(r.name, str(r.new_value)) for r in rows]
+            self.gw.sns.notify("On-prem sequences to set before on-prem takes inserts",
+                               "Aurora issued ids on-prem has not; run on on-prem before its applications insert:\n"
+                               + "\n".join(statements))
+            return rows
         if isinstance(action, StartReverseTask):
             return self.gw.dms.start_reverse(action.cdc_start_time)
         if isinstance(action, StartBackup):
@@ -230,10 +297,19 @@ class Controller:
             return self.gw.parameters.label(action.version, action.label)
         raise TypeError(f"unknown action {action!r}")
 
-    def _status(self, state: State, result: dict) -> dict:
+    def _status(self, state: State, result: dict, reverse: TaskStatus | None) -> dict:
+        now = self.clock()
         result["state"] = json.loads(state.to_json())
         result["ready_to_start"] = all(g["ok"] for g in result.get("gates", [])) and not state.pending
-        result["replication_backlog"] = self.gw.cloudwatch.backlog(self.clock())
+        result["replication_backlog"] = self.gw.cloudwatch.backlog(now)
+        # Weights steer new DNS lookups; connections show where the pools really are.
+        result["aurora_connections"] = self.gw.cloudwatch.connections(now)
+        result["rollback"] = logic.rollback_refusal(state, reverse, now) or "lossless: nothing blocks it"
+        if state.phase in (Phase.ROLLED_BACK, Phase.ROLLING_BACK) and state.writes_since:
+            from cutover import sql
+
+            rows = self.gw.data.sequences(self.settings.sequence_gap, apply=False)
+            result["onprem_sequence_statements"] = [sql.onprem_statement(r.name, str(r.new_value)) for r in rows]
         if state.restore:
             result["restore_status"] = self.gw.rds.cluster_status(state.restore["cluster_id"])
         return result

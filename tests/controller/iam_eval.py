@@ -50,6 +50,9 @@ def needs_of(call: tuple[str, str, dict], keys: dict[str, str], names: dict[str,
     if service == "rds":
         if operation == "DescribeDBClusters":
             return [Need("rds:DescribeDBClusters", arn("rds", f"cluster:{p['DBClusterIdentifier']}"))]
+        if operation == "DescribeDBClusterParameters":
+            return [Need("rds:DescribeDBClusterParameters",
+                         arn("rds", f"cluster-pg:{p['DBClusterParameterGroupName']}"))]
         if operation == "RestoreDBClusterToPointInTime":
             target = arn("rds", f"cluster:{p['DBClusterIdentifier']}")
             return [Need("rds:RestoreDBClusterToPointInTime", arn("rds", f"cluster:{p['SourceDBClusterIdentifier']}")),
@@ -59,6 +62,11 @@ def needs_of(call: tuple[str, str, dict], keys: dict[str, str], names: dict[str,
                          arn("rds", f"cluster-pg:{p['DBClusterParameterGroupName']}")),
                     Need("rds:AddTagsToResource", target),
                     Need("kms:CreateGrant", keys["database"]), Need("kms:DescribeKey", keys["database"])]
+    if service == "rds-data" and operation == "ExecuteStatement":
+        # The Data API reads the secret with the caller's own permissions, decrypting through Secrets Manager.
+        return [Need("rds-data:ExecuteStatement", p["resourceArn"]),
+                Need("secretsmanager:GetSecretValue", p["secretArn"]),
+                Need("kms:Decrypt", keys["data_api_secret"], via("secretsmanager"))]
     if service == "sns" and operation == "Publish":
         return [Need("sns:Publish", p["TopicArn"]), Need("kms:GenerateDataKey", keys["app"], via("sns")),
                 Need("kms:Decrypt", keys["app"], via("sns"))]

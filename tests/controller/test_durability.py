@@ -62,8 +62,11 @@ def test_every_checkpoint_write_of_a_full_run_names_the_customer_managed_key(wor
     world.validation_clean()
     world.handle({"command": "start-cutover"})
     for n in range(5):
-        if tick(world, n=n)["phase"] == "cut-over":
+        if tick(world, n=n)["phase"] == "awaiting-flip":
             break
+    world.latency(2)
+    world.validation_clean(pending=1)
+    assert world.handle({"command": "flip"})["phase"] == "cut-over"
     world.handle({"command": "rollback", "reason": "drill"})
     world.handle({"command": "restore-to-checkpoint"})
     world.handle({"id": "e1", "source": "aws.dms", "detail-type": "DMS Replication Task State Change",
@@ -133,8 +136,12 @@ def test_a_thousand_mixed_inputs_after_labelled_milestones_leave_every_transitio
         world.latency(5)
         restarted = world.handle({"command": "start-cutover"})
         assert restarted.get("phase") == "shifting", restarted
-        steps = [tick(world, n=n)["weights"]["aurora"] for n in range(3)]
+        steps = [tick(world, n=n)["weights"]["readers"]["aurora"] for n in range(3)]
         assert steps == [10, 50, 100]
+        assert tick(world, n=3)["phase"] == "awaiting-flip"
+        world.latency(2)
+        world.validation_clean(pending=1)
+        assert world.handle({"command": "flip"})["phase"] == "cut-over"
         assert world.handle({"command": "rollback"})["phase"] == "rolled-back"
         assert world.handle({"command": "restore-to-checkpoint"})["outcome"] == "restore started"
         assert labels(world) >= MILESTONES
@@ -173,8 +180,9 @@ def full_run(world: World) -> None:
     for n in range(12):
         world.clock.advance(15)
         settle(world, {**TICK, "id": f"t{n}"}, lambda s: True)
-        if world.state()["phase"] == "cut-over" and world.state()["backup_job"]:
+        if world.state()["phase"] == "awaiting-flip":
             break
+    settle(world, {"command": "flip", "reason": "CHG-7"}, lambda s: s["phase"] == "cut-over" and s["backup_job"])
     settle(world, {"command": "rollback", "reason": "drill"}, lambda s: s["phase"] == "rolled-back")
     settle(world, {"command": "restore-to-checkpoint"}, lambda s: bool(s["restore"]))
 

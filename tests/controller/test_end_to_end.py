@@ -2,53 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from datetime import timedelta
 
 import pytest
 from botocore.exceptions import ClientError
 from cutover.gateways.ssm import CheckpointConflictError
-from cutover.models import Command, Weights
-from moto import mock_aws
+from cutover.models import ALL_ON_PREM, Command, Records, Weights
 
-from tests.controller.world import World
-
-TICK = {"id": "tick", "source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
-
-
-@pytest.fixture
-def world(monkeypatch):
-    with mock_aws():
-        w = World()
-        for key, value in w.env.items():
-            monkeypatch.setenv(key, value)
-        handler = importlib.import_module("handler")
-        handler = importlib.reload(handler)  # settings are validated at import, as at a cold start
-        handler._controller = w.controller()
-        w.handle = handler.handle
-        yield w
-
-
-def tick(world, minutes=1):
-    world.clock.advance(minutes)
-    world.latency(5)
-    return world.handle(TICK)
-
-
-def run_full_cutover(world):
-    world.validation_clean()
-    started = world.handle({"command": "start-cutover", "reason": "change CHG-1"})
-    assert started["ok"] and started["phase"] == "shifting", started
-    assert world.task("reverse").status == "running"  # started before any traffic reaches Aurora
-    seen = [world.weights()]
-    for _ in range(6):
-        world.validation_clean(pending=3)  # CDC keeps adding pending validations while shifting
-        result = tick(world, 16)
-        seen.append(world.weights())
-        if result["phase"] == "cut-over":
-            break
-    return seen
+from tests.controller.walk import TICK, both, run_full_cutover, tick
 
 
 def test_status_shows_every_gate_with_its_measurement(world):
@@ -58,7 +20,13 @@ def test_status_shows_every_gate_with_its_measurement(world):
     names = [g["name"] for g in status["gates"]]
     assert names == ["forward task running, full load complete", "data validation clean",
                      "CDCLatencySource <= 60 s for 5 min", "CDCLatencyTarget <= 60 s for 5 min",
-                     "Aurora writer available", "reverse task ready"]
+                     "Aurora writer available", "reverse task ready",
+                     "every migrated table has a primary key or a NOT NULL unique index",
+                     "loopback control schema awsdms_loopback on Aurora",
+                     "rds.logical_replication on and the writer's parameters in sync",
+                     "no DMS apply exceptions since 1970-01-01T00:00:00+00:00"]
+    assert status["aurora_connections"] == {"WRITER": None, "READER": None}
+    assert status["rollback"].startswith("lossless")
     assert all(g["measured"] for g in status["gates"])
     assert set(status["replication_backlog"]) == {"ReplicationSlotDiskUsage", "TransactionLogsDiskUsage",
                                                   "CDCIncomingChanges", "CDCChangesDiskSource"}
@@ -82,7 +50,9 @@ def test_status_shows_the_replication_backlog_as_measured(world):
 def test_full_cutover_walks_every_canary_step_and_backs_up(world):
     world.expect_backup()
     seen = run_full_cutover(world)
-    assert seen == [(100, 0), (90, 10), (50, 50), (0, 100)]
+    # Reads canary; the writer name never splits and moves in one step, after the readers baked at 100 %.
+    assert seen == [((100, 0), (100, 0)), ((100, 0), (90, 10)), ((100, 0), (50, 50)), ((100, 0), (0, 100)),
+                    ((0, 100), (0, 100))]
     state = world.state()
     assert state["phase"] == "cut-over" and state["backup_job"] == "job-0001"
     labels = {label for version in world.history() for label in version.get("Labels", [])}
@@ -110,11 +80,11 @@ def test_lag_alarm_rolls_back_and_checkpoints(world, samples):
     world.handle({"command": "start-cutover"})
     world.validation_clean(pending=1)
     tick(world, 1)
-    assert world.weights() == (90, 10)
+    assert both(world) == ((100, 0), (90, 10))
     alarm = dict(samples["cloudwatch-lag-alarm"], detail={**samples["cloudwatch-lag-alarm"]["detail"],
                                                            "alarmName": world.settings.lag_alarm_names[1]})
     result = world.handle(alarm)
-    assert result["phase"] == "rolled-back" and world.weights() == (100, 0)
+    assert result["phase"] == "rolled-back" and both(world) == ((100, 0), (100, 0))
     again = world.handle(alarm)  # redelivered: changes nothing
     assert again["outcome"] == "duplicate event ignored"
     labels = {label for version in world.history() for label in version.get("Labels", [])}
@@ -174,7 +144,7 @@ def test_route53_busy_is_retried_and_persistent_failure_changes_nothing(world):
     world.handle({"command": "start-cutover"})
     world.validation_clean(pending=1)
     tick(world, 1)
-    assert world.weights() == (90, 10) and calls["n"] == 3  # two busy answers, then through
+    assert world.reader_weights() == (90, 10) and calls["n"] == 3  # two busy answers, then through
     world.notices()
     os.environ["ROUTE53_DOWN"] = "1"
     try:
@@ -182,8 +152,8 @@ def test_route53_busy_is_retried_and_persistent_failure_changes_nothing(world):
         result = tick(world, 16)
     finally:
         del os.environ["ROUTE53_DOWN"]
-    assert result["ok"] is False and result["outcome"].startswith("shift not confirmed")
-    assert world.weights() == (90, 10) and world.state()["weights"] == {"onprem": 90, "aurora": 10}
+    assert result["ok"] is False and result["outcome"].startswith("shift not completed")
+    assert world.reader_weights() == (90, 10) and world.state()["readers"] == {"onprem": 90, "aurora": 10}
     assert world.state()["pending"] == [] and world.notices() == ["Cutover step not confirmed"]
 
 
@@ -191,11 +161,11 @@ def test_crash_between_route53_and_checkpoint_is_repaired_by_the_next_tick(world
     world.validation_clean()
     world.handle({"command": "start-cutover"})
     # The weights moved but the checkpoint write was lost (a crash): the records are the truth.
-    world.controller().gw.route53.set_weights(Weights(90, 10))
-    assert world.state()["weights"] == {"onprem": 100, "aurora": 0}
+    world.controller().gw.route53.set_weights(Records(ALL_ON_PREM, Weights(90, 10)))
+    assert world.state()["readers"] == {"onprem": 100, "aurora": 0}
     result = tick(world, 1)
-    assert world.state()["weights"] == {"onprem": 90, "aurora": 10} and world.state()["phase"] == "shifting"
-    assert result["weights"] == {"onprem": 90, "aurora": 10}
+    assert world.state()["readers"] == {"onprem": 90, "aurora": 10} and world.state()["phase"] == "shifting"
+    assert result["weights"]["readers"] == {"onprem": 90, "aurora": 10}
 
 
 def test_concurrent_checkpoint_write_is_detected(world):

@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 from cutover.gateways.retry import with_backoff
 from cutover.gateways.route53 import RecordsError, Route53Gateway
 from cutover.gateways.ssm import CheckpointConflictError, ParameterGateway
-from cutover.models import Weights
+from cutover.models import Records, Weights
 from moto import mock_aws
 
 
@@ -21,15 +21,19 @@ def route53():
 
 
 def add_pair(client, zone, ttl=60):
+    """Both names: the writer (db) and the reader (db-ro), each an on-prem and an Aurora record."""
     client.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [
-        {"Action": "CREATE", "ResourceRecordSet": {"Name": "db.example.internal", "Type": "CNAME", "TTL": ttl,
-                                                   "SetIdentifier": s, "Weight": w, "ResourceRecords": [{"Value": v}]}}
+        {"Action": "CREATE", "ResourceRecordSet": {"Name": f"{name}.example.internal", "Type": "CNAME", "TTL": ttl,
+                                                   "SetIdentifier": s, "Weight": w,
+                                                   "ResourceRecords": [{"Value": f"{name}-{v}"}]}}
+        for name in ("db", "db-ro")
         for s, w, v in (("onprem", 100, "a.example.com"), ("aurora", 0, "b.example.com"))]})
 
 
 def gateway(client, zone, **kw):
-    return Route53Gateway(client, zone_id=zone, record_name="db.example.internal", onprem_id="onprem",
-                          aurora_id="aurora", sleep=lambda _: None, **kw)
+    return Route53Gateway(client, zone_id=zone, record_name="db.example.internal",
+                          reader_record_name="db-ro.example.internal", onprem_id="onprem", aurora_id="aurora",
+                          sleep=lambda _: None, **kw)
 
 
 def test_missing_pair_is_an_error_not_a_guess(route53):
@@ -44,12 +48,16 @@ def test_both_records_change_in_one_batch_keeping_ttl_and_targets(route53):
     batches = []
     client.meta.events.register("provide-client-params.route53.ChangeResourceRecordSets",
                                 lambda params, **_: batches.append(params))
-    gateway(client, zone).set_weights(Weights(50, 50))
-    assert len(batches) == 1 and len(batches[0]["ChangeBatch"]["Changes"]) == 2
-    records = {r["SetIdentifier"]: r for r in client.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
-               if r.get("SetIdentifier")}
-    assert {k: (r["Weight"], r["TTL"], r["ResourceRecords"][0]["Value"]) for k, r in records.items()} == \
-        {"onprem": (50, 45, "a.example.com"), "aurora": (50, 45, "b.example.com")}
+    gateway(client, zone).set_weights(Records(Weights(100, 0), Weights(50, 50)))
+    assert len(batches) == 1 and len(batches[0]["ChangeBatch"]["Changes"]) == 4  # both names, one atomic batch
+    records = {(r["Name"], r["SetIdentifier"]): r
+               for r in client.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"] if r.get("SetIdentifier")}
+    assert {k: (r["Weight"], r["TTL"], r["ResourceRecords"][0]["Value"]) for k, r in records.items()} == {
+        ("db.example.internal.", "onprem"): (100, 45, "db-a.example.com"),
+        ("db.example.internal.", "aurora"): (0, 45, "db-b.example.com"),
+        ("db-ro.example.internal.", "onprem"): (50, 45, "db-ro-a.example.com"),
+        ("db-ro.example.internal.", "aurora"): (50, 45, "db-ro-b.example.com")}
+    assert gateway(client, zone).weights() == Records(Weights(100, 0), Weights(50, 50))
 
 
 def test_a_change_that_never_syncs_is_reported_but_stands(route53):
@@ -60,9 +68,9 @@ def test_a_change_that_never_syncs_is_reported_but_stands(route53):
                                 lambda parsed, **_: parsed["ChangeInfo"].update(Status="PENDING"))
     client.meta.events.register("after-call.route53.GetChange",
                                 lambda parsed, **_: parsed["ChangeInfo"].update(Status="PENDING"))
-    outcome = gateway(client, zone, insync_timeout=30).set_weights(Weights(90, 10))
+    outcome = gateway(client, zone, insync_timeout=30).set_weights(Records(Weights(100, 0), Weights(90, 10)))
     assert "accepted; not seen INSYNC" in outcome and "not INSYNC after" in outcome
-    assert gateway(client, zone).weights() == Weights(90, 10)
+    assert gateway(client, zone).weights().readers == Weights(90, 10)
 
 
 def test_backoff_is_bounded_and_only_for_retryable_errors():

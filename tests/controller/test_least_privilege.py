@@ -12,10 +12,10 @@ from moto import mock_aws
 
 from tests.controller import iam_eval
 from tests.controller.fakes import ACCOUNT, REGION
-from tests.controller.test_end_to_end import run_full_cutover
+from tests.controller.walk import run_full_cutover
 from tests.controller.world import World
 
-TOKEN = re.compile(r"\$\{(data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\}")
+TOKEN = re.compile(r"\$\{(data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+(?:\[0\]\.[a-z_]+)?)\}")
 ENV_FILLED_BY_WORLD = {"HOSTED_ZONE_ID", "FORWARD_TASK_ARN", "REVERSE_TASK_ARN", "TOPIC_ARN"}
 
 
@@ -43,6 +43,8 @@ class Resolver:
                 self.world.forward_arn if body["migration_type"] == "full-load-and-cdc" else self.world.reverse_arn)
             if self.world else f"task-{body['migration_type']}",
             ("aws_rds_cluster", "arn"): lambda: a("rds", f"cluster:{body['cluster_identifier']}"),
+            ("aws_rds_cluster", "master_user_secret[0].secret_arn"): lambda: a(
+                "secretsmanager", f"secret:rds!cluster-{body['cluster_identifier']}-AbCdEf"),
             ("aws_kms_key", "arn"): lambda: a("kms", f"key/{path.rsplit('/', 1)[1]}"),
             ("aws_backup_vault", "arn"): lambda: a("backup", f"backup-vault:{body['name']}"),
             ("aws_backup_vault", "name"): lambda: body["name"],
@@ -85,6 +87,7 @@ def run(synthesized):
                                          if p["name"] == "cutover-controller")["policy"]))
     mp.undo()
     keys = {purpose: iam_eval.arn("kms", f"key/{purpose}") for purpose in ("app", "database", "logs")}
+    keys["data_api_secret"] = keys["database"]  # the RDS-managed master secret is encrypted with the database key
     names = {"log_group": resolve(function["logging_config"]["log_group"]),
              "dlq": next(q["name"] for q in synthesized.resources("aws_sqs_queue"))}
     needs = [n for call in world.calls for n in iam_eval.needs_of(call, keys, names)]

@@ -32,7 +32,8 @@ def test_commands_parse():
     ([], "JSON object"),
     ({"command": "launch"}, "not one of"),
     ({"command": "status", "dry_run": "yes"}, "dry_run"),
-    ({"command": "status", "force": True}, "unknown field"),
+    ({"command": "status", "colour": "red"}, "unknown field"),
+    ({"command": "status", "force": True}, "only for rollback"),
     ({"command": "pause", "restore_time": "2026-11-20T08:00:00Z"}, "only for restore"),
     ({"command": "restore-to-checkpoint", "restore_time": "yesterday"}, "ISO 8601"),
     ({"command": "restore-to-checkpoint", "restore_time": "2026-11-20T08:00:00"}, "time zone"),
@@ -67,11 +68,16 @@ def test_the_stack_and_the_controller_accept_the_same_limits():
     from tests.controller.fakes import environment
 
     paths = {"lag_threshold_seconds": "MIGRATION_MONITORING_LAG_THRESHOLD_SECONDS",
-             "healthy_minutes": "MIGRATION_CUTOVER_HEALTHY_MINUTES", "bake_minutes": "MIGRATION_CUTOVER_BAKE_MINUTES"}
+             "healthy_minutes": "MIGRATION_CUTOVER_HEALTHY_MINUTES", "bake_minutes": "MIGRATION_CUTOVER_BAKE_MINUTES",
+             "flip_max_lag_seconds": "MIGRATION_CUTOVER_FLIP_MAX_LAG_SECONDS",
+             "sequence_gap": "MIGRATION_CUTOVER_SEQUENCE_GAP"}
+    assert set(paths) == set(LIMITS)
     for field, (low, high) in LIMITS.items():
         for value, accepted in ((low - 1, False), (low, True), (high, True), (high + 1, False)):
+            # The flip's lag limit may not exceed the alarm's: move them together where they meet.
+            related = {paths["flip_max_lag_seconds"]: "1"} if field == "lag_threshold_seconds" else {}
             try:
-                load({paths[field]: str(value)})
+                load({**related, paths[field]: str(value)})
                 stack_ok = True
             except ConfigError:
                 stack_ok = False

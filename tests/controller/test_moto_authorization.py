@@ -13,13 +13,14 @@ import json
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from cutover.logic import CommandRefusedError
 from cutover.models import parse
 from moto import mock_aws, settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam.access_control import IAMRequest
 
 from tests.controller.fakes import REGION
-from tests.controller.test_end_to_end import run_full_cutover
+from tests.controller.walk import run_full_cutover
 from tests.controller.world import World
 
 DIRECT = ("route53:", "ssm:", "dms:", "cloudwatch:", "rds:", "sns:")  # called by the controller itself
@@ -83,6 +84,10 @@ def cutover_as(statements: list[dict]) -> list[str]:
 
         world.handle = handle
         world.expect_backup()
+        # DMS's latency for the whole run, put before authorization begins (the test's keys are no IAM user).
+        world.clock.advance(240)
+        world.latency(2, minutes=300)
+        world.clock.advance(-240)
         original, check = settings.INITIAL_NO_AUTH_ACTION_COUNT, IAMRequest.check_signature
         settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
         ActionAuthenticatorMixin.request_count = 0
@@ -92,7 +97,7 @@ def cutover_as(statements: list[dict]) -> list[str]:
             run_full_cutover(world)
             result = world.handle({"command": "rollback", "reason": "drill"})
             assert result["phase"] == "rolled-back"
-        except (ClientError, AssertionError) as error:
+        except (ClientError, AssertionError, CommandRefusedError) as error:  # a refusal names what it could not read
             response = getattr(error, "response", {})
             denied.append(f"{response.get('ResponseMetadata', {}).get('HTTPStatusCode')} "
                           f"{json.dumps(response, default=str) if response else error}")

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import boto3
 from botocore.stub import ANY, Stubber
@@ -14,13 +16,30 @@ from moto.dms.models import dms_backends
 
 from stack.controller_contract import initial_event_record, initial_state
 from tests.controller.fakes import ACCOUNT, REGION, Clock, environment
+from tests.data_api import DataApiOverPostgres
+from tests.pg import shared
+
+SCHEMA = (Path(__file__).resolve().parents[1] / "sql" / "schema.sql").read_text()
+_databases = itertools.count()
 
 
 class World:
     """Resources shaped as the stack deploys them, and handles to inspect and disturb them."""
 
+
     def __init__(self, **env_overrides: str):
         self.clock = Clock()
+        import psycopg
+
+        database = f"aurora_{next(_databases)}"
+        self.dsn = shared().create_database(database)  # Aurora's data, in the session's real PostgreSQL
+        with psycopg.connect(self.dsn, autocommit=True) as connection:
+            connection.execute(SCHEMA)
+            # Ready to migrate: every table keyed (the schema file keeps two without, for the gates' own tests).
+            connection.execute("ALTER TABLE public.audit_log ADD COLUMN id bigserial PRIMARY KEY; "
+                               "ALTER TABLE public.loose_unique ALTER COLUMN code SET NOT NULL; "
+                               "CREATE SCHEMA awsdms_loopback")
+        env_overrides = {"DATABASE_NAME": database, **env_overrides}
         session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
         self.clients = {name: session.client(name) for name in ("route53", "ssm", "dms", "cloudwatch", "rds", "sns",
                                                                  "sqs", "kms", "backup")}
@@ -29,12 +48,14 @@ class World:
         zone = c["route53"].create_hosted_zone(Name="payments-db.internal", CallerReference="ref")["HostedZone"]
         self.zone_id = zone["Id"].split("/")[-1]
         self.record_name = "db.payments-db.internal"
+        self.reader_record_name = "db-ro.payments-db.internal"
         c["route53"].change_resource_record_sets(HostedZoneId=self.zone_id, ChangeBatch={"Changes": [
             {"Action": "CREATE", "ResourceRecordSet": {
-                "Name": self.record_name, "Type": "CNAME", "TTL": 60, "SetIdentifier": set_id, "Weight": weight,
+                "Name": name, "Type": "CNAME", "TTL": 60, "SetIdentifier": set_id, "Weight": weight,
                 "ResourceRecords": [{"Value": target}]}}
+            for name, endpoint in ((self.record_name, "cluster"), (self.reader_record_name, "cluster-ro"))
             for set_id, weight, target in (("onprem", 100, "pgprimary.corp.example.com"),
-                                           ("aurora", 0, "aurora-test01.cluster-x.us-east-1.rds.amazonaws.com"))]})
+                                           ("aurora", 0, f"aurora-test01.{endpoint}-x.us-east-1.rds.amazonaws.com"))]})
         env = environment(HOSTED_ZONE_ID=self.zone_id, **{"CHECKPOINT_KEY_ARN": key, **env_overrides})
         self.checkpoint_key = env["CHECKPOINT_KEY_ARN"]  # moto keeps the name; it does not look the key up
         for name, value in ((env["STATE_PARAMETER"], initial_state()), (env["EVENT_PARAMETER"], initial_event_record())):
@@ -54,14 +75,25 @@ class World:
         self.forward_arn, self.reverse_arn = tasks["FORWARD_TASK_ARN"], tasks["REVERSE_TASK_ARN"]
         self.task("forward").run()
         self.task("reverse").ready()
+        c["rds"].create_db_cluster_parameter_group(
+            DBClusterParameterGroupName=env["CLUSTER_PARAMETER_GROUP"], DBParameterGroupFamily="aurora-postgresql16",
+            Description="as deployed")
+        c["rds"].modify_db_cluster_parameter_group(DBClusterParameterGroupName=env["CLUSTER_PARAMETER_GROUP"], Parameters=[
+            {"ParameterName": "rds.logical_replication", "ParameterValue": "1", "ApplyMethod": "pending-reboot"}])
         c["rds"].create_db_cluster(DBClusterIdentifier=env["CLUSTER_ID"], Engine="aurora-postgresql",
-                                   MasterUsername="migration_admin", ManageMasterUserPassword=True)
+                                   MasterUsername="migration_admin", ManageMasterUserPassword=True,
+                                   DBClusterParameterGroupName=env["CLUSTER_PARAMETER_GROUP"])
         c["rds"].create_db_instance(DBInstanceIdentifier=f"{env['CLUSTER_ID']}-writer",
                                     DBClusterIdentifier=env["CLUSTER_ID"], Engine="aurora-postgresql",
                                     DBInstanceClass="db.r6g.large")
         env.update(FORWARD_TASK_ARN=self.forward_arn, REVERSE_TASK_ARN=self.reverse_arn, TOPIC_ARN=topic)
         self.env = env
         self.settings = Settings.from_env(env)
+        self.clients["rds-data"] = session.client("rds-data")
+        self.data_api = DataApiOverPostgres(self.dsn, resource_arn=self.settings.cluster_arn,
+                                            secret_arn=self.settings.data_api_secret_arn,
+                                            database=self.settings.database_name)
+        self.data_api.attach(self.clients["rds-data"])
         self.statistics = Stubber(session.client("dms"))
         self.backups = Stubber(c["backup"])
         self.statistics.activate()
@@ -133,8 +165,20 @@ class World:
             "IamRoleArn": self.settings.backup_role_arn, "IdempotencyToken": ANY})
 
     def weights(self) -> tuple[int, int]:
-        w = self.controller().gw.route53.weights()
+        """The writer name's weights (on-prem, Aurora)."""
+        w = self.controller().gw.route53.weights().writer
         return w.onprem, w.aurora
+
+    def reader_weights(self) -> tuple[int, int]:
+        w = self.controller().gw.route53.weights().readers
+        return w.onprem, w.aurora
+
+    def sql(self, statement: str):
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as connection:
+            cursor = connection.execute(statement)
+            return cursor.fetchall() if cursor.description else None
 
     def state(self) -> dict:
         return json.loads(self.clients["ssm"].get_parameter(Name=self.settings.state_parameter,

@@ -19,7 +19,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = ("aurora_cluster_id", "dms_forward_task_arn", "dms_reverse_task_arn", "dms_forward_task_resource_id",
-            "dms_replication_instance_id", "hosted_zone_id", "record_name", "record_ttl", "cutover_function_name",
+            "dms_replication_instance_id", "hosted_zone_id", "record_name", "reader_record_name", "record_ttl",
+            "cutover_function_name",
             "dashboard_name", "lag_alarm_names", "state_parameter_name", "event_parameter_name",
             "checkpoint_key_arn", "notification_topic_arn", "backup_vault_name", "peering_connection_id")
 
@@ -59,7 +60,8 @@ class Clock:
 
 class LocalInvoker:
     """The deployed function's code and environment, run here because the emulator cannot run Lambda.
-    The two calls the emulator lacks (DMS table statistics, AWS Backup jobs) get Stubber answers."""
+    The two calls the emulator lacks (DMS table statistics, AWS Backup jobs) get Stubber answers, and the
+    Data API is answered by a real PostgreSQL standing in for Aurora's data."""
 
     local = True
 
@@ -73,13 +75,29 @@ class LocalInvoker:
         from cutover.settings import Settings
 
         settings = Settings.from_env(self.env)
-        clients = {n: aws(n) for n in ("route53", "ssm", "dms", "cloudwatch", "rds", "sns", "backup")}
+        from cutover.service import CLIENTS
+
+        from tests.data_api import DataApiOverPostgres
+        from tests.pg import shared
+
+        clients = {n: aws(n) for n in CLIENTS}
+        self.dsn = shared().create_database(settings.database_name)
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as connection:  # Aurora after the full load: keyed tables
+            connection.execute((ROOT / "tests" / "sql" / "schema.sql").read_text())
+            connection.execute("ALTER TABLE public.audit_log ADD COLUMN id bigserial PRIMARY KEY; "
+                               "ALTER TABLE public.loose_unique ALTER COLUMN code SET NOT NULL; "
+                               "CREATE SCHEMA awsdms_loopback")
+        DataApiOverPostgres(self.dsn, resource_arn=settings.cluster_arn, secret_arn=settings.data_api_secret_arn,
+                            database=settings.database_name).attach(clients["rds-data"])
         self.statistics = Stubber(aws("dms"))
         self.statistics.activate()
         self.backups = Stubber(clients["backup"])
-        self.backups.add_response("start_backup_job", {"BackupJobId": "emulated-job"}, {
-            "BackupVaultName": settings.backup_vault_name, "ResourceArn": settings.cluster_arn,
-            "IamRoleArn": settings.backup_role_arn, "IdempotencyToken": ANY})
+        for _ in range(2):  # a cutover, a rollback, and a second cutover
+            self.backups.add_response("start_backup_job", {"BackupJobId": "emulated-job"}, {
+                "BackupVaultName": settings.backup_vault_name, "ResourceArn": settings.cluster_arn,
+                "IamRoleArn": settings.backup_role_arn, "IdempotencyToken": ANY})
         self.backups.activate()
         gateways = Gateways.from_clients(settings, clients)
         gateways.dms.statistics_client = self.statistics.client

@@ -102,6 +102,9 @@ class Deployment:
             rds.create_db_cluster_parameter_group(DBClusterParameterGroupName=body["name"],
                                                   DBParameterGroupFamily=body["family"],
                                                   Description=body["description"])
+            rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=body["name"], Parameters=[
+                {"ParameterName": p["name"], "ParameterValue": p["value"], "ApplyMethod": p["apply_method"]}
+                for p in body["parameter"]])
             self.keep("aws_rds_cluster_parameter_group", name, name=body["name"])
         for name, body in self.items("aws_db_subnet_group"):
             rds.create_db_subnet_group(DBSubnetGroupName=body["name"], DBSubnetGroupDescription=body["description"],
@@ -118,6 +121,7 @@ class Deployment:
                 DBSubnetGroupName=self.resolve(body["db_subnet_group_name"]),
                 DBClusterParameterGroupName=self.resolve(body["db_cluster_parameter_group_name"]),
                 EnableIAMDatabaseAuthentication=body["iam_database_authentication_enabled"],
+                EnableHttpEndpoint=body["enable_http_endpoint"],
                 Tags=[{"Key": k, "Value": v} for k, v in body["tags"].items()])["DBCluster"]
             self.keep("aws_rds_cluster", name, id=cluster["DBClusterIdentifier"], arn=cluster["DBClusterArn"],
                       endpoint=cluster["Endpoint"], reader_endpoint=cluster.get("ReaderEndpoint", ""),

@@ -72,18 +72,27 @@ def test_replication_instance_runs_a_pinned_engine_that_reads_postgresql_16(aws,
     assert version >= (3, 5, 3) and instances[0]["AutoMinorVersionUpgrade"] is False
 
 
-def weighted(aws, outputs) -> dict[str, dict]:
+def weighted(aws, outputs, key: str = "record_name") -> dict[str, dict]:
     records = aws("route53").list_resource_record_sets(HostedZoneId=outputs["hosted_zone_id"])["ResourceRecordSets"]
-    return {r["SetIdentifier"]: r for r in records if r["Name"].rstrip(".") == outputs["record_name"]}
+    return {r["SetIdentifier"]: r for r in records if r["Name"].rstrip(".") == outputs[key]}
 
 
-def test_weighted_records_start_on_prem_with_the_configured_ttl(aws, outputs, invoke):
-    records = weighted(aws, outputs)
+@pytest.mark.parametrize("key", ["record_name", "reader_record_name"])
+def test_both_weighted_names_start_on_prem_with_the_configured_ttl(aws, outputs, invoke, key):
+    records = weighted(aws, outputs, key)
     pair = {k: r["Weight"] for k, r in records.items()}
     assert set(pair) == {"onprem", "aurora"} and sum(pair.values()) == 100
     if invoke.local:  # freshly provisioned; a real deployment may be mid-migration
         assert pair == {"onprem": 100, "aurora": 0}
     assert {r["TTL"] for r in records.values()} == {int(outputs["record_ttl"])}
+
+
+def test_the_data_api_is_on_for_the_controller(aws, outputs, invoke):
+    if invoke.local:
+        pytest.skip("moto turns the Data API on for Serverless v1 clusters only; AWS has it on provisioned "
+                    "Aurora PostgreSQL 16.1+, and the synthesized enable_http_endpoint is tested in tests/stack")
+    cluster = aws("rds").describe_db_clusters(DBClusterIdentifier=outputs["aurora_cluster_id"])["DBClusters"][0]
+    assert cluster["HttpEndpointEnabled"] is True
 
 
 def test_checkpoint_parameters(aws, outputs):

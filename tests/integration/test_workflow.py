@@ -1,5 +1,6 @@
-"""The migration workflow on the deployment: event → checkpoint; cutover through every canary step;
-reverse replication started; a lag alarm rolls back; checkpoints versioned and labelled."""
+"""The migration workflow on the deployment: event → checkpoint; a lag alarm during the reader canary rolls
+back; the reader canary through every step, the writer flip, a rollback and the flip again; reverse
+replication started; checkpoints versioned, labelled and on the customer-managed key."""
 
 from __future__ import annotations
 
@@ -15,10 +16,15 @@ TICK = {"id": "tick", "source": "aws.events", "detail-type": "Scheduled Event", 
 pytestmark = pytest.mark.integration
 
 
-def weights(aws, outputs) -> tuple[int, int]:
+def weights(aws, outputs, key: str = "record_name") -> tuple[int, int]:
     records = aws("route53").list_resource_record_sets(HostedZoneId=outputs["hosted_zone_id"])["ResourceRecordSets"]
-    pair = {r["SetIdentifier"]: r["Weight"] for r in records if r["Name"].rstrip(".") == outputs["record_name"]}
+    pair = {r["SetIdentifier"]: r["Weight"] for r in records if r["Name"].rstrip(".") == outputs[key]}
     return pair["onprem"], pair["aurora"]
+
+
+def both(aws, outputs) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(writer name, reader name), each (on-prem, Aurora)."""
+    return weights(aws, outputs), weights(aws, outputs, "reader_record_name")
 
 
 def emulate_dms_latency(aws, outputs, invoke, seconds: float) -> None:
@@ -71,20 +77,32 @@ def start(aws, outputs, invoke) -> None:
     assert started["ok"] and started["phase"] == "shifting", started
 
 
-def walk(aws, outputs, invoke, until: tuple[int, int]) -> list[tuple[int, int]]:
-    seen = [weights(aws, outputs)]
+def walk(aws, outputs, invoke, until) -> list:
+    """Ticks until the (writer, readers) weights reach `until`, or the phase is awaiting-flip."""
+    seen = [both(aws, outputs)]
     deadline = time.monotonic() + float(os.environ.get("MIGRATION_INTEGRATION_TIMEOUT", "1800"))
     while seen[-1] != until and time.monotonic() < deadline:
-        tick(aws, outputs, invoke)
-        if weights(aws, outputs) != seen[-1]:
-            seen.append(weights(aws, outputs))
+        result = tick(aws, outputs, invoke)
+        if both(aws, outputs) != seen[-1]:
+            seen.append(both(aws, outputs))
+        if result.get("phase") == "awaiting-flip" and until == "awaiting-flip":
+            break
     return seen
+
+
+def flip(aws, outputs, invoke) -> dict:
+    emulate_dms_latency(aws, outputs, invoke, 2)
+    invoke.validation(pending=2)
+    result = invoke({"command": "flip", "reason": "integration flip"})
+    assert result["ok"] and result["phase"] == "cut-over", result
+    return result
 
 
 def test_lag_alarm_during_the_canary_rolls_back(aws, outputs, invoke):
     start(aws, outputs, invoke)
     first = int(invoke.settings.canary_steps[0]) if invoke.local else 10
-    assert walk(aws, outputs, invoke, (100 - first, first)) == [(100, 0), (100 - first, first)]
+    assert walk(aws, outputs, invoke, ((100, 0), (100 - first, first))) == [((100, 0), (100, 0)),
+                                                                              ((100, 0), (100 - first, first))]
     alarm = {"version": "0", "id": "integration-alarm-1", "source": "aws.cloudwatch",
              "detail-type": "CloudWatch Alarm State Change",
              "detail": {"alarmName": outputs["lag_alarm_names"].split(",")[1],
@@ -92,15 +110,17 @@ def test_lag_alarm_during_the_canary_rolls_back(aws, outputs, invoke):
     # A real deployment gets the alarm from EventBridge; there the operator's rollback stands in for it.
     result = invoke(alarm) if invoke.local else invoke({"command": "rollback", "reason": "integration"})
     assert result["ok"] and result["phase"] == "rolled-back", result
-    assert weights(aws, outputs) == (100, 0)
+    assert both(aws, outputs) == ((100, 0), (100, 0))
     assert "rolled-back" in labels(aws, outputs)
 
 
-def test_cutover_walks_every_canary_step_and_starts_reverse_replication(aws, outputs, invoke):
+def test_readers_canary_then_writes_flip_and_reverse_replication_runs(aws, outputs, invoke):
     start(aws, outputs, invoke)
-    seen = walk(aws, outputs, invoke, (0, 100))
+    seen = walk(aws, outputs, invoke, "awaiting-flip")
     steps = [int(s) for s in invoke.settings.canary_steps] if invoke.local else [10, 50, 100]
-    assert seen == [(100, 0)] + [(100 - p, p) for p in steps]
+    assert seen == [((100, 0), (100, 0))] + [((100, 0), (100 - p, p)) for p in steps]  # the writer never splits
+    flip(aws, outputs, invoke)
+    assert both(aws, outputs) == ((0, 100), (0, 100))
     reverse = aws("dms").describe_replication_tasks(Filters=[
         {"Name": "replication-task-arn", "Values": [outputs["dms_reverse_task_arn"]]}])["ReplicationTasks"][0]
     assert reverse["Status"] in ("running", "starting")
@@ -109,9 +129,27 @@ def test_cutover_walks_every_canary_step_and_starts_reverse_replication(aws, out
     assert len(history) >= 8  # every transition is a new version
 
 
-def test_rollback_after_cutover_returns_all_traffic(aws, outputs, invoke):
+def test_rollback_after_the_flip_returns_both_names_then_the_flip_again(aws, outputs, invoke):
     result = invoke({"command": "rollback", "reason": "integration: drill"})
-    assert result["ok"] and result["phase"] == "rolled-back" and weights(aws, outputs) == (100, 0)
+    assert result["ok"] and result["phase"] == "rolled-back" and both(aws, outputs) == ((100, 0), (100, 0))
+    invoke.validation()
+    status = invoke({"command": "status"})
+    assert status["onprem_sequence_statements"], "after writes on Aurora, on-prem gets its setval statements"
+    start(aws, outputs, invoke)
+    walk(aws, outputs, invoke, "awaiting-flip")
+    flip(aws, outputs, invoke)
+    assert both(aws, outputs) == ((0, 100), (0, 100))
+
+
+def test_status_shows_the_data_gates_with_their_values(aws, outputs, invoke):
+    invoke.validation()
+    status = invoke({"command": "status"})
+    gates = {g["name"]: g for g in status["gates"]}
+    assert gates["every migrated table has a primary key or a NOT NULL unique index"]["ok"]
+    assert gates["loopback control schema awsdms_loopback on Aurora"]["measured"] == "present"
+    assert "rds.logical_replication=1" in gates["rds.logical_replication on and the writer's parameters in sync"][
+        "measured"]
+    assert "WRITER" in status["aurora_connections"] and "replication_backlog" in status
 
 
 def test_checkpoints_stay_on_the_customer_managed_key_after_the_controllers_writes(aws, outputs):

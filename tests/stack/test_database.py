@@ -57,3 +57,11 @@ def test_security_group_has_no_egress_and_only_expected_ingress(synthesized):
     ingress = [r for r in synthesized.resources("aws_vpc_security_group_ingress_rule") if r.get("from_port") == port]
     assert {r.get("cidr_ipv4") or "sg" for r in ingress} == {synthesized.config.network.production_vpc_cidr, "sg"}
     assert all(r.get("cidr_ipv4") != "0.0.0.0/0" for r in synthesized.resources("aws_vpc_security_group_ingress_rule"))
+
+
+def test_the_data_api_is_on_for_the_controllers_sequences_and_data_gates(synthesized):
+    cluster = synthesized.one("aws_rds_cluster")
+    assert cluster["enable_http_endpoint"] is True
+    major, minor = (int(x) for x in cluster["engine_version"].split(".")[:2])
+    assert (major, minor) >= (16, 1)  # the Data API on provisioned Aurora PostgreSQL
+    assert not synthesized.config.database.instance_class.startswith("db.t")

@@ -29,7 +29,8 @@ class DmsGateway:
         task = tasks[0]
         stats = task.get("ReplicationTaskStats") or {}
         return TaskStatus(task.get("Status", "unknown"), int(stats.get("FullLoadProgressPercent", 0)),
-                          int(stats.get("TablesLoading", 0)), int(stats.get("TablesQueued", 0)))
+                          int(stats.get("TablesLoading", 0)), int(stats.get("TablesQueued", 0)),
+                          stats.get("StopDate") if task.get("Status") in ("stopped", "failed") else None)
 
     def validation(self) -> Validation:
         tables, marker = [], None

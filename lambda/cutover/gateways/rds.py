@@ -28,6 +28,26 @@ class RdsGateway:
         ok = cluster.get("Status") == "available" and bool(writers)
         return ok, f"cluster={cluster.get('Status')} writer={writers[0] if writers else 'none'}"
 
+    def logical_replication(self) -> tuple[str, str]:
+        """rds.logical_replication in the cluster parameter group, and the writer's parameter status (a static
+        parameter takes effect only after a reboot; until then the writer shows pending-reboot)."""
+        value, marker = "unset", None
+        while True:
+            kwargs = {"DBClusterParameterGroupName": self.parameter_group, "Source": "user"}
+            if marker:
+                kwargs["Marker"] = marker
+            response = with_backoff(lambda: self.client.describe_db_cluster_parameters(**kwargs))  # noqa: B023
+            for parameter in response.get("Parameters", []):
+                if parameter.get("ParameterName") == "rds.logical_replication":
+                    value = str(parameter.get("ParameterValue"))
+            marker = response.get("Marker")
+            if not marker:
+                break
+        cluster = with_backoff(lambda: self.client.describe_db_clusters(
+            DBClusterIdentifier=self.cluster_id))["DBClusters"][0]
+        writer = next((m for m in cluster.get("DBClusterMembers", []) if m.get("IsClusterWriter")), {})
+        return value, str(writer.get("DBClusterParameterGroupStatus", "no writer"))
+
     def restore(self, cluster_id: str, to_time: datetime, tags: list[dict]) -> str:
         """Start the restore; a retry after a lost answer finds the cluster already there and reports it."""
         existing = self.cluster_status(cluster_id)

@@ -1,4 +1,4 @@
-"""Route 53: read the weighted pair and change both records in one atomic batch."""
+"""Route 53: read the two weighted pairs (writer and reader names) and change them in one atomic batch."""
 
 from __future__ import annotations
 
@@ -7,50 +7,56 @@ import time
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cutover.gateways.retry import describe, with_backoff
-from cutover.models import Weights
+from cutover.models import Records, Weights
 
 NOT_SEEN_INSYNC = "not seen INSYNC"
 
 
 class RecordsError(RuntimeError):
-    """The weighted pair is not as deployed (missing, or a different shape)."""
+    """A weighted pair is not as deployed (missing, or a different shape)."""
 
 
 class Route53Gateway:
-    def __init__(self, client, *, zone_id: str, record_name: str, onprem_id: str, aurora_id: str,
-                 insync_timeout: float = 90.0, sleep=time.sleep):
-        self.client, self.zone_id, self.name = client, zone_id, record_name.rstrip(".") + "."
+    def __init__(self, client, *, zone_id: str, record_name: str, reader_record_name: str, onprem_id: str,
+                 aurora_id: str, insync_timeout: float = 90.0, sleep=time.sleep):
+        self.client, self.zone_id = client, zone_id
+        self.names = (record_name.rstrip(".") + ".", reader_record_name.rstrip(".") + ".")
         self.onprem_id, self.aurora_id = onprem_id, aurora_id
         self.insync_timeout, self.sleep = insync_timeout, sleep
 
-    def _pair(self) -> dict[str, dict]:
+    def _pair(self, name: str) -> dict[str, dict]:
         response = with_backoff(lambda: self.client.list_resource_record_sets(
-            HostedZoneId=self.zone_id, StartRecordName=self.name, MaxItems="10"), sleep=self.sleep)
+            HostedZoneId=self.zone_id, StartRecordName=name, MaxItems="10"), sleep=self.sleep)
         pair = {r["SetIdentifier"]: r for r in response["ResourceRecordSets"]
-                if r["Name"] == self.name and r.get("SetIdentifier") in (self.onprem_id, self.aurora_id)}
+                if r["Name"] == name and r.get("SetIdentifier") in (self.onprem_id, self.aurora_id)}
         if set(pair) != {self.onprem_id, self.aurora_id}:
-            raise RecordsError(f"weighted records {self.onprem_id}/{self.aurora_id} of {self.name} not found")
+            raise RecordsError(f"weighted records {self.onprem_id}/{self.aurora_id} of {name} not found")
         return pair
 
-    def weights(self) -> Weights:
-        pair = self._pair()
+    def _weights(self, pair: dict[str, dict]) -> Weights:
         return Weights(int(pair[self.onprem_id]["Weight"]), int(pair[self.aurora_id]["Weight"]))
 
-    def set_weights(self, weights: Weights) -> str:
-        """UPSERT both records in one ChangeBatch (atomic), then wait until it is INSYNC.
+    def weights(self) -> Records:
+        writer, readers = (self._pair(name) for name in self.names)
+        return Records(self._weights(writer), self._weights(readers))
+
+    def set_weights(self, records: Records) -> str:
+        """UPSERT all four records in one ChangeBatch (atomic), then wait until it is INSYNC.
 
         Once Route 53 accepts a batch it applies it, so a wait that fails or runs out does not undo the
         change: it is reported, and the change counts as made.
         """
-        pair = self._pair()
         changes = []
-        for set_id, weight in ((self.onprem_id, weights.onprem), (self.aurora_id, weights.aurora)):
-            record = {k: v for k, v in pair[set_id].items() if k in ("Name", "Type", "SetIdentifier", "TTL",
-                                                                      "ResourceRecords", "AliasTarget")}
-            changes.append({"Action": "UPSERT", "ResourceRecordSet": {**record, "Weight": weight}})
+        for name, weights in zip(self.names, records, strict=True):
+            pair = self._pair(name)
+            for set_id, weight in ((self.onprem_id, weights.onprem), (self.aurora_id, weights.aurora)):
+                record = {k: v for k, v in pair[set_id].items() if k in ("Name", "Type", "SetIdentifier", "TTL",
+                                                                          "ResourceRecords", "AliasTarget")}
+                changes.append({"Action": "UPSERT", "ResourceRecordSet": {**record, "Weight": weight}})
+        comment = f"cutover writer {records.writer.onprem}/{records.writer.aurora} " \
+                  f"readers {records.readers.onprem}/{records.readers.aurora}"
         response = with_backoff(lambda: self.client.change_resource_record_sets(
-            HostedZoneId=self.zone_id, ChangeBatch={"Comment": f"cutover {weights.onprem}/{weights.aurora}",
-                                                    "Changes": changes}), sleep=self.sleep)
+            HostedZoneId=self.zone_id, ChangeBatch={"Comment": comment, "Changes": changes}), sleep=self.sleep)
         change_id = response["ChangeInfo"]["Id"]
         try:
             self._wait_insync(change_id, response["ChangeInfo"].get("Status"))

@@ -1,0 +1,68 @@
+"""The RDS Data API's ExecuteStatement answered by a real PostgreSQL: the controller's SQL runs for real.
+
+Registered on a boto3 rds-data client, it checks the call's shape (cluster, secret, database, typed
+named parameters), runs the statement in its own transaction as the Data API does, and answers with
+`formattedRecords` as the API returns them for formatRecordsAs=JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+
+from botocore.awsrequest import AWSResponse
+
+PLACEHOLDER = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
+VALUE_KINDS = ("stringValue", "longValue", "booleanValue", "doubleValue", "isNull")
+
+
+class DataApiOverPostgres:
+    def __init__(self, dsn: str, *, resource_arn: str, secret_arn: str, database: str):
+        self.dsn, self.resource_arn, self.secret_arn, self.database = dsn, resource_arn, secret_arn, database
+        self.calls: list[dict] = []
+
+    def attach(self, client) -> None:
+        client.meta.events.register("before-parameter-build.rds-data.ExecuteStatement", self._keep)
+        client.meta.events.register("before-call.rds-data.ExecuteStatement", self._answer)
+
+    def _keep(self, params, **_):
+        self.calls.append(dict(params))
+
+    def _answer(self, **_):
+        import psycopg
+
+        params = self.calls[-1]
+        expected = {"resourceArn": self.resource_arn, "secretArn": self.secret_arn, "database": self.database,
+                    "formatRecordsAs": "JSON"}
+        wrong = {k: params.get(k) for k, v in expected.items() if params.get(k) != v}
+        if wrong:
+            return _error("BadRequestException", f"unexpected {wrong}")
+        values = {}
+        for parameter in params.get("parameters", []):
+            (kind, value), = parameter["value"].items()
+            assert kind in VALUE_KINDS, kind
+            values[parameter["name"]] = None if kind == "isNull" else value
+        sql = PLACEHOLDER.sub(r"%(\1)s", params["sql"].replace("%", "%%"))
+        try:
+            with psycopg.connect(self.dsn, autocommit=False) as connection, connection.cursor() as cursor:
+                cursor.execute(sql, values)
+                rows = [] if cursor.description is None else [
+                    {column.name: _json(value) for column, value in zip(cursor.description, row, strict=True)}
+                    for row in cursor.fetchall()]
+                updated = cursor.rowcount if cursor.description is None else 0
+        except psycopg.Error as error:
+            return _error("DatabaseErrorException", str(error).strip())
+        return (AWSResponse(None, 200, {}, None),
+                {"formattedRecords": json.dumps(rows), "numberOfRecordsUpdated": max(updated, 0)})
+
+
+def _json(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _error(code: str, message: str):
+    return (AWSResponse(None, 400, {}, None),
+            {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": 400}})

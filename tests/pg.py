@@ -1,0 +1,104 @@
+"""A throwaway PostgreSQL cluster on loopback, run as an unprivileged user, removed afterwards.
+
+Uses the machine's PostgreSQL server binaries (Debian: /usr/lib/postgresql/<major>/bin); the suite's
+SQL runs against it for real.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+UNPRIVILEGED = ("postgres", "nobody")
+
+
+def server_bindir() -> Path:
+    found = shutil.which("initdb")
+    candidates = ([Path(found).resolve().parent] if found else []) + \
+        [Path(p).parent for p in sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)]
+    for bindir in candidates:
+        if (bindir / "initdb").exists() and (bindir / "pg_ctl").exists():
+            return bindir
+    raise RuntimeError("PostgreSQL server binaries not found (initdb, pg_ctl); install them, e.g. "
+                       "`apt-get install postgresql` on Debian (scripts/ensure_postgres.sh does it for make test)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ThrowawayPostgres:
+    def __init__(self) -> None:
+        self.bindir = server_bindir()
+        self.root = Path(tempfile.mkdtemp(prefix="pg-throwaway-"))
+        self.port = _free_port()
+        self.user = None
+        if os.geteuid() == 0:  # the server refuses to run as root
+            self.user = next(pwd.getpwnam(name) for name in UNPRIVILEGED if _exists(name))
+            os.chown(self.root, self.user.pw_uid, self.user.pw_gid)
+
+    def _run(self, *args: str) -> None:
+        def drop() -> None:
+            if self.user:
+                os.setgid(self.user.pw_gid)
+                os.setuid(self.user.pw_uid)
+        result = subprocess.run([str(self.bindir / args[0]), *args[1:]], capture_output=True, text=True,
+                                preexec_fn=drop, cwd=self.root, check=False)
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(args)} failed: {result.stdout}{result.stderr}")
+
+    def start(self) -> ThrowawayPostgres:
+        data = self.root / "data"
+        self._run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off " \
+                  "-c full_page_writes=off -c synchronous_commit=off"
+        self._run("pg_ctl", "start", "-D", str(data), "-w", "-t", "60", "-l", str(self.root / "server.log"),
+                  "-o", options)
+        return self
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "stop", "-D", str(self.root / "data"), "-m", "immediate", "-w")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def dsn(self, database: str = "postgres") -> str:
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname={database}"
+
+    def create_database(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(self.dsn(), autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return self.dsn(name)
+
+
+def _exists(user: str) -> bool:
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return False
+    return True
+
+
+_shared: ThrowawayPostgres | None = None
+
+
+def shared() -> ThrowawayPostgres:
+    """One cluster per test process, started on first use (collection may need it) and removed at exit."""
+    global _shared
+    if _shared is None:
+        import atexit
+
+        _shared = ThrowawayPostgres().start()
+        atexit.register(_shared.stop)
+    return _shared
