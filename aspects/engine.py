@@ -147,8 +147,13 @@ def validate_suppression(rules: dict[str, Rule], rule_id: str, reason: str) -> N
 
 
 def suppressions_of(body: dict) -> list[Suppression]:
+    """The suppressions written in a resource's metadata; a malformed entry keeps what it has, so it fails
+    validation by name instead of breaking the scan."""
     raw = body.get("//", {}).get(SUPPRESSIONS_KEY, [])
-    return [Suppression(s["id"], s["reason"]) for s in raw]
+    if not isinstance(raw, list):
+        return [Suppression(str(raw), "")]
+    return [Suppression(str(s.get("id", "")), str(s.get("reason", ""))) if isinstance(s, dict) else Suppression(str(s), "")
+            for s in raw]
 
 
 UNUSED_SUPPRESSION = "MIG-SUP-001"

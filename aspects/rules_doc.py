@@ -24,6 +24,13 @@ def render() -> str:
                      f"{'yes' if rule.suppressible else 'no'} | {types} | {rule.rationale} |")
     lines.append(f"| {UNUSED_SUPPRESSION} | A suppression names a known, suppressible rule, has a reason, and matches "
                  "a finding. | error | no | every resource | Stale or blanket suppressions hide future problems. |")
+    never = [rule for rule in RULES.values() if not rule.suppressible]
+    lines += ["", "## Never suppressible", "",
+              "Encryption, TLS, public exposure, engine capability, the controller's ownership of weights, "
+              "checkpoints and task settings, full load and CDC, destroyability, secret literals and the "
+              "replication's data safety cannot be suppressed, in code (`suppress` refuses) or by a hand-written "
+              f"entry in `cdk.tf.json` (the gate fails it as {UNUSED_SUPPRESSION}):", ""]
+    lines += [f"- {rule.id}: {rule.statement}" for rule in never]
     return "\n".join(lines) + "\n"
 
 

@@ -25,8 +25,7 @@ CONFIG = ROOT / ".checkov.yaml"
 SKIPS = ROOT / "policies" / "skipped_checks.yaml"
 CHECKS_DIR = ROOT / "policies" / "checks"
 
-CHECKOV_BUILTIN, CHECKOV_CUSTOM, PARSER, SUPPRESSIONS = "checkov built-in", "checkov custom", "terraform parser", \
-    "suppressions"
+CHECKOV_BUILTIN, CHECKOV_CUSTOM, PARSER = "checkov built-in", "checkov custom", "terraform parser"
 
 
 @dataclass(frozen=True)
@@ -78,8 +77,8 @@ def load_skips() -> dict[str, str]:
 def run_checkov(stack_dir: Path, load_external: bool) -> list:
     """checkov's Terraform JSON runner in this process: only the Terraform checks are loaded.
 
-    Skipped checks still run, so the report shows which resources each reviewed skip covers and a
-    skip whose check no longer fails is noticed.
+    Skipped checks still run, so the report shows which resources each reviewed skip covers (a test
+    fails when a skip's check no longer fails anywhere).
     """
     logging.getLogger("checkov").setLevel(logging.ERROR)
     from checkov.runner_filter import RunnerFilter
@@ -102,11 +101,7 @@ def resource_index(document: dict) -> dict[str, tuple[str, str, dict]]:
 def check_stack(stack_dir: Path, skips: dict[str, str], load_external: bool, verdict: Verdict) -> None:
     stack = stack_dir.name
     path = stack_dir / "cdk.tf.json"
-    document = json.loads(path.read_text())
-    index = resource_index(document)
-    suppressions = {name: {s["id"]: s["reason"] for s in body.get("//", {}).get("compliance_suppressions", [])}
-                    for name, (_, _, body) in index.items()}
-    used: set[tuple[str, str]] = set()
+    index = resource_index(json.loads(path.read_text()))
 
     started = time.perf_counter()
     for record, status in run_checkov(stack_dir, load_external):
@@ -116,22 +111,13 @@ def check_stack(stack_dir: Path, skips: dict[str, str], load_external: bool, ver
         message = "; ".join(record.details or []) or record.check_name
         if status == "failed" and record.check_id in skips:
             status, message = "skipped", skips[record.check_id]
-        reason = suppressions.get(name, {}).get(record.check_id)
-        if status == "failed" and ours and reason:
-            status, message = "suppressed", reason
-            used.add((name, record.check_id))
+        elif status == "skipped" and ours:
+            # The twin found a suppression the engine's policy accepts (hand-written ones included).
+            status, message = "suppressed", record.check_result.get("suppress_comment", "")
         verdict.results.append(Result(CHECKOV_CUSTOM if ours else CHECKOV_BUILTIN, record.check_id, record.check_name,
                                       stack, f"{kind}.{name}", status, message, str(path),
                                       tuple(record.file_line_range or (1, 1))))
     verdict.timings[f"checkov {stack}"] = time.perf_counter() - started
-
-    for name, reasons in suppressions.items():
-        for rule_id, reason in reasons.items():
-            if (name, rule_id) not in used:
-                kind = index[name][0]
-                verdict.results.append(Result(SUPPRESSIONS, "MIG-SUP-001", "Suppression matches a finding", stack,
-                                              f"{kind}.{name}", "failed",
-                                              f"suppression of {rule_id} ({reason!r}) matches no finding", str(path)))
 
     started = time.perf_counter()
     verdict.results.extend(parse_with_terraform(stack_dir, stack))
@@ -184,7 +170,6 @@ def run(outdir: Path, synth: bool, reports: Path) -> int:
         if code != 0:
             print(f"gate: synth failed (exit {code}); nothing to check", file=sys.stderr)
             return code
-    os.environ["MIGRATION_GATE_OUTDIR"] = str(outdir)
     stacks = sorted(p.parent for p in outdir.glob("stacks/*/cdk.tf.json"))
     if not stacks:
         print(f"gate: error: no stack in {outdir}/stacks; synthesize first", file=sys.stderr)

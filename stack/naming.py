@@ -90,6 +90,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "endpoint_sg": ("security_group", "vpce-{s}"),
     "flow_log_group": ("log_group", "/migration/{s}/vpc-flow-logs"),
     "flow_log_role": ("iam_role", "vpc-flow-logs-{s}"),
+    "flow_log_policy": ("iam_policy", "deliver-flow-logs-{s}"),
     "vpn_gateway": ("name_tag", "onprem-vgw-{s}"),
     # keys
     "key_database": ("kms_alias", "alias/migration-database-{s}"),
@@ -111,6 +112,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "dms_subnet_group": ("dms_subnet_group", "dms-{s}"),
     "dms_sg": ("security_group", "dms-{s}"),
     "dms_secrets_role": ("iam_role", "dms-secrets-{s}"),
+    "dms_secrets_policy": ("iam_policy", "read-endpoint-secrets-{s}"),
     "dms_log_group": ("log_group", "dms-tasks-dms-{s}"),
     "endpoint_source": ("dms_endpoint", "onprem-source-{s}"),
     "endpoint_target": ("dms_endpoint", "aurora-target-{s}"),
@@ -133,6 +135,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "function": ("lambda_function", "cutover-controller-{s}"),
     "function_role": ("iam_role", "cutover-controller-{s}"),
     "function_log_group": ("log_group", "/aws/lambda/cutover-controller-{s}"),
+    "function_policy": ("iam_policy", "cutover-controller-{s}"),
     "dead_letter_queue": ("sqs_queue", "cutover-controller-dlq-{s}"),
     # monitoring
     "dashboard": ("dashboard", "migration-{s}"),
@@ -221,6 +224,7 @@ NAME_PROPERTIES: dict[tuple[str, str], str] = {
     ("aws_lambda_function", "function_name"): "lambda_function",
     ("aws_iam_role", "name"): "iam_role",
     ("aws_iam_policy", "name"): "iam_policy",
+    ("aws_iam_role_policy", "name"): "iam_policy",
     ("aws_sns_topic", "name"): "sns_topic",
     ("aws_sqs_queue", "name"): "sqs_queue",
     ("aws_cloudwatch_event_rule", "name"): "event_rule",
@@ -233,4 +237,29 @@ NAME_PROPERTIES: dict[tuple[str, str], str] = {
     ("aws_backup_selection", "name"): "backup_selection",
     ("aws_kms_alias", "name"): "kms_alias",
     ("aws_security_group", "name"): "security_group",
+}
+
+
+# Name-like attributes that are not physical names, each with why it carries no suffix. A test scans the
+# synthesized stack: every literal attribute called name, *_name, *_id or *identifier is either in
+# NAME_PROPERTIES (it carries the suffix) or here.
+NOT_PHYSICAL_NAMES: dict[tuple[str, str], str] = {
+    ("aws_backup_plan", "rule.rule_name"): "a rule's label inside its plan, which carries the suffix",
+    ("aws_cloudwatch_event_target", "target_id"): "unique only within its rule, which carries the suffix",
+    ("aws_lambda_permission", "statement_id"): "a statement id inside the function's policy, whose name has it",
+    ("aws_cloudwatch_metric_alarm", "metric_name"): "the AWS metric watched, named by the service",
+    ("aws_dms_endpoint", "database_name"): "the database on the PostgreSQL server, named by its owners",
+    ("aws_dms_endpoint", "engine_name"): "a DMS engine identifier",
+    ("aws_dms_endpoint", "postgres_settings.plugin_name"): "a PostgreSQL logical decoding plugin",
+    ("aws_dms_endpoint", "postgres_settings.heartbeat_schema"): "a schema inside the databases, not an AWS resource",
+    ("aws_rds_cluster", "database_name"): "the database created inside the cluster (the DMS target)",
+    ("aws_rds_cluster_parameter_group", "parameter.name"): "a PostgreSQL parameter",
+    ("aws_route53_record", "name"): "the DNS name the applications use, from config (dns.*)",
+    ("aws_route53_record", "set_identifier"): "the controller's handle on each record of a weighted pair",
+    ("aws_route53_zone", "name"): "the DNS zone, from config (dns.zone_name)",
+    ("aws_vpc_endpoint", "service_name"): "the AWS service's endpoint name, built from the configured region",
+    ("aws_ec2_transit_gateway_vpc_attachment", "transit_gateway_id"): "an existing transit gateway, from config",
+    ("aws_route", "route_table_id"): "an existing production route table, from config",
+    ("aws_route53_zone", "vpc.vpc_id"): "an existing production VPC, from config",
+    ("aws_vpc_peering_connection", "peer_vpc_id"): "an existing production VPC, from config",
 }

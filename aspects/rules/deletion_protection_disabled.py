@@ -14,4 +14,4 @@ def check(r: Resource):
 RULE = Rule(
     id="MIG-DES-001", statement=__doc__.strip(), severity=Severity.ERROR, resource_types=frozenset(PROPERTY),
     rationale="The migration stack is temporary; data safety comes from backups and PITR, not from blocking destroy.",
-    fix="set deletion_protection=False", check=check)
+    fix="set deletion_protection=False", check=check, suppressible=False)

@@ -28,4 +28,4 @@ RULE = Rule(
     resource_types=frozenset({"aws_dms_replication_task"}),
     rationale="Zero downtime needs CDC after the full load; zero lost writes needs validation to prove it.",
     fix='migration_type="full-load-and-cdc", ValidationSettings.EnableValidation=true, resource_identifier set',
-    check=check)
+    check=check, suppressible=False)

@@ -11,4 +11,4 @@ def check(r: Resource):
 RULE = Rule(
     id="MIG-DES-003", statement=__doc__.strip(), severity=Severity.ERROR, resource_types=frozenset(),
     all_resources=True, rationale="prevent_destroy makes `cdktf destroy` fail part way.",
-    fix="remove prevent_destroy", check=check)
+    fix="remove prevent_destroy", check=check, suppressible=False)

@@ -13,4 +13,4 @@ RULE = Rule(
     id="MIG-MIG-003", statement=__doc__.strip(), severity=Severity.ERROR,
     resource_types=frozenset({"aws_dms_replication_task"}),
     rationale="Modifying a running task fails; stopping it to apply a no-op diff interrupts CDC.",
-    fix='lifecycle ignore_changes=["replication_task_settings"]', check=check)
+    fix='lifecycle ignore_changes=["replication_task_settings"]', check=check, suppressible=False)

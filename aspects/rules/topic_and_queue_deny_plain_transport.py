@@ -30,4 +30,4 @@ def check(r: Resource):
 RULE = Rule(
     id="MIG-TLS-003", statement=__doc__.strip(), severity=Severity.ERROR,
     resource_types=frozenset(POLICY_OF), rationale="Encryption in transit must not depend on each client's choice.",
-    fix="add a Deny statement with Condition Bool aws:SecureTransport=false", check=check)
+    fix="add a Deny statement with Condition Bool aws:SecureTransport=false", check=check, suppressible=False)

@@ -23,7 +23,7 @@ from stack.iam import Account
 from stack.lambda_package import package_source
 
 RUNTIME = "python3.12"
-UNSCOPED = sorted(iam.UNSCOPED_ACTIONS - {"route53:GetChange"})  # GetChange is scoped to change/* below
+UNSCOPED = sorted(iam.UNSCOPED_ACTIONS)
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class Cutover(Construct):
              "Resource": self.dead_letters.arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}))
         self.role = IamRole(self, "role", name=naming.name("function_role", suffix),
                             assume_role_policy=iam.trust("lambda.amazonaws.com", source_account=account.account_id))
-        self.policy = IamRolePolicy(self, "policy", role=self.role.id, name="cutover-controller",
+        self.policy = IamRolePolicy(self, "policy", role=self.role.id, name=naming.name("function_policy", suffix),
                                     policy=self.policy_document(account, targets))
         code = TerraformAsset(self, "code", path=package_source(), type=AssetType.ARCHIVE)
         self.function = LambdaFunction(

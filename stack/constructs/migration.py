@@ -184,7 +184,7 @@ class Migration(Construct):
         role = IamRole(self, "secrets-role", name=naming.name("dms_secrets_role", suffix),
                        assume_role_policy=iam.trust(f"dms.{account.region}.amazonaws.com",
                                                     source_account=account.account_id))
-        IamRolePolicy(self, "secrets-policy", role=role.id, name="read-endpoint-secrets", policy=iam.document(
+        IamRolePolicy(self, "secrets-policy", role=role.id, name=naming.name("dms_secrets_policy", suffix), policy=iam.document(
             iam.allow("ReadEndpointSecrets", ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
                       sorted({settings.source_secret_arn, settings.target_secret_arn})),
             iam.allow("DecryptEndpointSecrets", ["kms:Decrypt"],

@@ -88,7 +88,8 @@ class Network(Construct):
                                    retention_in_days=settings.flow_log_retention_days, kms_key_id=logs_key_arn)
         role = IamRole(self, "flow-logs-role", name=naming.name("flow_log_role", suffix),
                        assume_role_policy=iam.trust("vpc-flow-logs.amazonaws.com", source_account=account.account_id))
-        IamRolePolicy(self, "flow-logs-policy", role=role.id, name="deliver-flow-logs", policy=iam.document(
+        IamRolePolicy(self, "flow-logs-policy", role=role.id, name=naming.name("flow_log_policy", suffix),
+                      policy=iam.document(
             iam.allow("DeliverToOneLogGroup",
                       ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
                       [group.arn, f"{group.arn}:*"])))

@@ -144,7 +144,7 @@ def aurora_instance(scope: Construct, *, pi_key: bool = True, public: bool = Fal
 
 
 def policy(scope: Construct, statement: dict) -> None:
-    IamRolePolicy(scope, "policy", role="r", name="p",
+    IamRolePolicy(scope, "policy", role="r", name=f"p-{SUFFIX}",
                   policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import sys
 
+import pytest
 from cdktf import TerraformResource
 
 import stack.migration_stack  # noqa: F401  (imports every binding the stack uses)
@@ -21,4 +22,23 @@ def test_source_reading_matches_the_classes():
     assert len(classes) > 40
     assert {kind: hasattr(cls, "tags_input") for kind, cls in classes.items()} == \
         {kind: is_taggable(kind) for kind in classes}
-    assert not is_taggable("aws_no_such_thing") and not is_taggable("google_compute_instance")
+    assert not is_taggable("google_compute_instance")
+
+
+def test_an_unreadable_binding_fails_closed():
+    assert is_taggable("aws_no_such_thing")  # no binding to read: the tag rule applies
+
+
+def test_bindings_that_no_longer_read_as_expected_stop_the_check(monkeypatch):
+    import aspects.taggable as taggable
+
+    monkeypatch.setattr(taggable, "_from_source", lambda kind: False)  # the reader broke: everything untaggable
+    taggable._verified.cache_clear()
+    taggable.is_taggable.cache_clear()
+    try:
+        with pytest.raises(taggable.TaggabilityUnknownError, match="bindings changed shape"):
+            taggable.is_taggable("aws_kms_key")
+    finally:
+        monkeypatch.undo()
+        taggable._verified.cache_clear()
+        taggable.is_taggable.cache_clear()

@@ -84,7 +84,7 @@ def run(synthesized):
         assert world.handle({"command": "rollback", "reason": "drill"})["phase"] == "rolled-back"
         assert world.handle({"command": "restore-to-checkpoint"})["outcome"] == "restore started"
         policy = json.loads(resolve(next(p for p in synthesized.resources("aws_iam_role_policy")
-                                         if p["name"] == "cutover-controller")["policy"]))
+                                         if p["name"].startswith("cutover-controller-"))["policy"]))
     mp.undo()
     keys = {purpose: iam_eval.arn("kms", f"key/{purpose}") for purpose in ("app", "database", "logs")}
     keys["data_api_secret"] = keys["database"]  # the RDS-managed master secret is encrypted with the database key

@@ -44,7 +44,7 @@ def actions_only(statements: list[dict]) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def statements(synthesized) -> list[dict]:
-    policy = next(p for p in synthesized.resources("aws_iam_role_policy") if p["name"] == "cutover-controller")
+    policy = next(p for p in synthesized.resources("aws_iam_role_policy") if p["name"].startswith("cutover-controller-"))
     return json.loads(policy["policy"])["Statement"]
 
 

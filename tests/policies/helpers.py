@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from policies import gate
@@ -25,7 +24,6 @@ def write_stack(outdir: Path, stack: str, resources: dict[str, dict[str, dict]])
 
 def checkov_outcomes(outdir: Path, stack_dir: Path, check_id: str) -> tuple[set[str], set[str]]:
     """(passing names, failing names) of one check over one fixture stack."""
-    os.environ["MIGRATION_GATE_OUTDIR"] = str(outdir)
     passing, failing = set(), set()
     for record, status in gate.run_checkov(stack_dir, load_external=True):
         if record.check_id != check_id:

@@ -33,7 +33,7 @@ def test_package_holds_only_the_controller_sources(synthesized):
 
 def test_role_scoped_to_exact_resources(synthesized):
     policy = json.loads(next(p for p in synthesized.resources("aws_iam_role_policy")
-                             if p["name"] == "cutover-controller")["policy"])
+                             if p["name"].startswith("cutover-controller-"))["policy"])
     for statement in policy["Statement"]:
         assert "*" not in "".join(statement["Action"]).replace("GenerateDataKey", "")
         if statement["Resource"] == ["*"]:

@@ -1,5 +1,0 @@
-"""The checkov twin of MIG-MIG-003; the rule and its statement are in aspects/rules/."""
-
-from policies.twin import AspectTwin
-
-check = AspectTwin("MIG-MIG-003")

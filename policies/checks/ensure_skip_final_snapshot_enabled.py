@@ -1,5 +1,0 @@
-"""The checkov twin of MIG-DES-002; the rule and its statement are in aspects/rules/."""
-
-from policies.twin import AspectTwin
-
-check = AspectTwin("MIG-DES-002")
