@@ -238,3 +238,9 @@ def ignores_changes(resource: Resource, attribute: str) -> bool:
     """Whether lifecycle.ignore_changes covers `attribute` (or is "all")."""
     ignored = (first(resource.get("lifecycle")) or {}).get("ignore_changes") or []
     return ignored == "all" or attribute in ignored
+
+
+def companions(resource: Resource, kind: str) -> list[Resource]:
+    """The resources of `kind` that configure `resource` through their `bucket` (an S3 bucket's companions)."""
+    own = {f"${{{resource.type}.{resource.name}.id}}", f"${{{resource.type}.{resource.name}.bucket}}"}
+    return [o for o in resource.others(kind) if o.get("bucket") in own]

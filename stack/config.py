@@ -117,6 +117,8 @@ class MigrationConfig:
     heartbeat_schema: str = "awsdms_heartbeat"
     controller_secret_arn: str = ""
     controller_secret_kms_key_arn: str = ""
+    assessment_exclusions: tuple[str, ...] = ()
+    assessment_retention_days: int = 90
 
 
 @dataclass(frozen=True)
@@ -484,6 +486,13 @@ def _check_migration(c: Config, problems: list[str]) -> None:
     if m.controller_secret_arn and not SECRET_ARN.match(m.controller_secret_arn):
         problems.append("migration.controller_secret_arn: must be the ARN of an existing Secrets Manager secret, "
                         "or empty for the RDS-managed master secret")
+    for entry in m.assessment_exclusions:
+        name, _, reason = entry.partition("=")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{2,99}", name.strip()) or len(reason.strip()) < 10:
+            problems.append(f"migration.assessment_exclusions: {entry!r} must be <assessment name>=<reason of 10+ "
+                            "characters> (an individual assessment left out of every run, and why)")
+    if not 7 <= m.assessment_retention_days <= 3650:
+        problems.append(f"migration.assessment_retention_days: must be 7 to 3650, got {m.assessment_retention_days}")
     if bool(m.controller_secret_arn) != bool(m.controller_secret_kms_key_arn):
         problems.append("migration.controller_secret_kms_key_arn: give it exactly when controller_secret_arn is given "
                         "(the key that encrypts that secret)")
@@ -678,6 +687,8 @@ DOCS: dict[str, str] = {
     "migration.controller_secret_arn": "EXISTING secret of the database role the controller uses through the Data API "
                                        "(sequences, data gates); empty: the RDS-managed master secret",
     "migration.controller_secret_kms_key_arn": "Customer-managed KMS key of controller_secret_arn (with it only)",
+    "migration.assessment_exclusions": "Premigration assessments left out of every run, each <name>=<reason>",
+    "migration.assessment_retention_days": "Days the assessment results bucket keeps a run's results",
     "dns.zone_name": "Hosted zone of the weighted database name",
     "dns.record_name": "Label of the weighted writer name (reads and writes) in the zone",
     "dns.reader_record_name": "Label of the weighted reader name (read-only traffic) in the zone",

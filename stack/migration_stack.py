@@ -11,6 +11,7 @@ from constructs import Construct
 from aspects import compliance
 from stack import naming
 from stack.config import Config
+from stack.constructs.assessment import Assessment
 from stack.constructs.backup import Backup
 from stack.constructs.checkpoints import Checkpoints
 from stack.constructs.cutover import ControllerTargets, Cutover
@@ -54,6 +55,8 @@ class MigrationStack(TerraformStack):
                               target_security_group_id=database.security_group.id, key_arn=keys.database.arn,
                               logs_key_arn=keys.logs.arn)
         database.allow_from("from-dms", migration.security_group.id, "DMS replication instance")
+        assessment = Assessment(self, "assessment", suffix=suffix, settings=config.migration, account=account,
+                                key_arn=keys.database.arn)
         dns = Dns(self, "dns", settings=config.dns, vpc_ids=[network.vpc.id, network.production_vpc_id],
                   onprem_host=config.migration.onprem_host,
                   onprem_reader_host=config.migration.onprem_reader_host or config.migration.onprem_host,
@@ -86,7 +89,9 @@ class MigrationStack(TerraformStack):
             backup_role_arn=backup.role.arn, app_key_arn=keys.app.arn, database_key_arn=keys.database.arn,
             data_api_secret_arn=config.migration.controller_secret_arn or database.cluster.master_user_secret.get(
                 0).secret_arn,
-            data_api_secret_key_arn=config.migration.controller_secret_kms_key_arn or keys.database.arn)
+            data_api_secret_key_arn=config.migration.controller_secret_kms_key_arn or keys.database.arn,
+            assessment_bucket=assessment.bucket.id, assessment_bucket_arn=assessment.bucket.arn,
+            assessment_folder=assessment.folder, assessment_role_arn=assessment.role.arn)
         cutover = Cutover(self, "cutover", suffix=suffix, account=account, targets=targets,
                           environment=controller_environment(config, targets), logs_key_arn=keys.logs.arn,
                           log_retention_days=config.database.log_retention_days)
@@ -102,6 +107,7 @@ class MigrationStack(TerraformStack):
             "dms_forward_task_arn": (migration.forward_task.replication_task_arn, "Forward full-load-and-CDC task"),
             "dms_reverse_task_arn": (migration.reverse_task.replication_task_arn, "Reverse CDC task (rollback)"),
             "dms_forward_task_resource_id": (migration.forward_resource_id, "Forward task metric dimension"),
+            "assessment_bucket": (assessment.bucket.id, "S3 bucket of the premigration assessment results"),
             "hosted_zone_id": (dns.zone.zone_id, "Hosted zone of the weighted record"),
             "record_name": (dns.record_name, "Weighted writer name (reads and writes) the applications use"),
             "reader_record_name": (dns.reader_record_name, "Weighted reader name (read-only traffic)"),
@@ -150,4 +156,7 @@ def controller_environment(config: Config, t: ControllerTargets) -> dict[str, st
         bake_minutes=config.cutover.bake_minutes, rollback_on_alarm=config.cutover.rollback_on_alarm,
         write_canary=config.cutover.write_canary, auto_flip=config.cutover.auto_flip,
         flip_max_lag_seconds=config.cutover.flip_max_lag_seconds, sequence_gap=config.cutover.sequence_gap,
-        backup_vault_name=t.backup_vault_name, backup_role_arn=t.backup_role_arn)
+        backup_vault_name=t.backup_vault_name, backup_role_arn=t.backup_role_arn,
+        assessment_bucket=t.assessment_bucket, assessment_folder=t.assessment_folder,
+        assessment_role_arn=t.assessment_role_arn, assessment_key_arn=t.database_key_arn,
+        assessment_exclusions=[e.partition("=")[0].strip() for e in config.migration.assessment_exclusions] or "-")

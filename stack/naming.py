@@ -78,6 +78,8 @@ RULES: dict[str, Rule] = {
     "kms_alias": Rule(256, _KMS_ALIAS, "KMS CreateAlias AliasName"),
     "security_group": Rule(255, _SG, "EC2 CreateSecurityGroup GroupName"),
     "name_tag": Rule(256, _GENERIC, "EC2 tag value"),
+    # S3 bucket names are 3-63 characters; Terraform appends 26 to a bucket_prefix, leaving 37.
+    "s3_bucket_prefix": Rule(37, re.compile(r"[a-z0-9][a-z0-9.-]*"), "S3 bucket naming rules; Terraform bucket_prefix"),
 }
 
 # logical key -> (rule kind, template). "{s}" is the environment suffix.
@@ -122,6 +124,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "task_reverse": ("dms_task", "reverse-cdc-{s}"),
     "task_forward_resource": ("dms_resource_identifier", "fwd-{s}"),
     "task_reverse_resource": ("dms_resource_identifier", "rev-{s}"),
+    "assessment_bucket_prefix": ("s3_bucket_prefix", "dms-assessment-{s}-"),
+    "assessment_role": ("iam_role", "dms-assessment-{s}"),
+    "assessment_policy": ("iam_policy", "write-assessment-results-{s}"),
     # checkpoints
     "parameter_prefix": ("ssm_parameter", "/migration/{s}/"),
     "parameter_state": ("ssm_parameter", "/migration/{s}/state"),
@@ -237,6 +242,7 @@ NAME_PROPERTIES: dict[tuple[str, str], str] = {
     ("aws_backup_selection", "name"): "backup_selection",
     ("aws_kms_alias", "name"): "kms_alias",
     ("aws_security_group", "name"): "security_group",
+    ("aws_s3_bucket", "bucket_prefix"): "s3_bucket_prefix",
 }
 
 
@@ -262,4 +268,5 @@ NOT_PHYSICAL_NAMES: dict[tuple[str, str], str] = {
     ("aws_route", "route_table_id"): "an existing production route table, from config",
     ("aws_route53_zone", "vpc.vpc_id"): "an existing production VPC, from config",
     ("aws_vpc_peering_connection", "peer_vpc_id"): "an existing production VPC, from config",
+    ("aws_s3_bucket_lifecycle_configuration", "rule.id"): "a rule's label inside the bucket's lifecycle",
 }

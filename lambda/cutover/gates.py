@@ -38,6 +38,46 @@ class DataChecks(NamedTuple):
     detail: str = ""
 
 
+class AssessmentCheck(NamedTuple):
+    """The newest completed premigration assessment run of the forward task, as DMS reports it."""
+
+    run: str  # its name ("" when none completed)
+    status: str  # passed | warning | failed | error-... | none
+    completed_at: datetime | None = None
+    task_created_at: datetime | None = None
+    failed: tuple[str, ...] = ()  # individual assessments failed or in error
+    warnings: tuple[str, ...] = ()
+    location: str = ""
+    newer_running: str = ""  # a later run still going, if any
+    available: bool = True
+    detail: str = ""
+
+
+ASSESSED = ("passed", "warning")  # a completed run the gate accepts, if no individual assessment failed
+
+
+def assessment_gate(a: AssessmentCheck) -> Gate:
+    name = "premigration assessment passed, newer than the task"
+    if not a.available:
+        return Gate(name, False, a.detail or "unavailable")
+    if not a.run:
+        return Gate(name, False, 'no completed assessment run; send {"command": "assess"} while the forward task '
+                                 "is ready, stopped or failed" + (f" ({a.newer_running} running)" if a.newer_running
+                                                                   else ""))
+    stale = a.task_created_at is not None and a.completed_at is not None and a.completed_at < a.task_created_at
+    ok = a.status in ASSESSED and not a.failed and not stale
+    measured = f"run {a.run} {a.status}" + (f" at {a.completed_at.isoformat()}" if a.completed_at else "")
+    if a.failed:
+        measured += f"; failed: {', '.join(a.failed)}"
+    if a.warnings:
+        measured += f"; warnings (not blocking): {', '.join(a.warnings)}"
+    if stale:
+        measured += "; older than the task (recreated since): assess again"
+    if a.newer_running:
+        measured += f"; {a.newer_running} still running"
+    return Gate(name, ok, f"{measured}; results in {a.location}")
+
+
 class Observations(NamedTuple):
     forward: TaskStatus
     reverse: TaskStatus
@@ -46,6 +86,7 @@ class Observations(NamedTuple):
     writer_available: bool
     writer_detail: str = ""
     data: DataChecks | None = None
+    assessment: AssessmentCheck | None = None
 
 
 class Gate(NamedTuple):
@@ -86,6 +127,8 @@ def evaluate(obs: Observations, *, threshold: int, minutes: int, shifting: bool,
         gates.append(Gate("reverse task ready", r.status in ("ready", "stopped", "starting", "running"),
                           f"status={r.status}"))
     gates.extend(data_gates(obs.data, flip=flip_threshold is not None))
+    if obs.assessment is not None:
+        gates.append(assessment_gate(obs.assessment))
     return gates
 
 

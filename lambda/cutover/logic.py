@@ -26,6 +26,7 @@ from cutover.models import (
     Records,
     RestoreCluster,
     SetWeights,
+    StartAssessment,
     StartBackup,
     StartReverseTask,
     State,
@@ -83,6 +84,8 @@ def wants_gates(state: State, trigger: Trigger, settings: Settings, now: datetim
     if isinstance(trigger, Command):
         if trigger.name == "flip":
             return "flip"
+        if trigger.name == "assess":
+            return "assess"
         if trigger.name in ("status", "start-cutover"):
             return "flip" if trigger.name == "status" and state.phase in CANARY_PHASES else "full"
         return "reverse" if trigger.name == "rollback" and state.writes_since else None
@@ -283,6 +286,15 @@ def _command(state: State, command: Command, settings: Settings, now: datetime, 
     failing = "; ".join(f"{g.name} ({g.measured})" for g in gates or [] if not g.ok) or "gates not measured"
     if name == "status":
         return Decision(state, result={"outcome": "status"})
+    if name == "assess":
+        if gates is None or not all_pass(gates):
+            raise CommandRefusedError(f"assess: {failing}. DMS runs premigration assessments on a task that is not "
+                                      "replicating; the gate accepts the last run made before the full load")
+        run = f"premigration-{now:%Y%m%d-%H%M%S}"
+        new = replace(state, assessment={"run": run, "requested_at": now.isoformat()}, updated_at=now,
+                      reason=f"premigration assessment {run} started{why}")
+        return Decision(new, (StartAssessment(run), Notify("Premigration assessment started", new.reason)),
+                        result={"outcome": "assessment started", "run": run})
     if name == "start-cutover":
         if state.phase not in IDLE_PHASES:
             raise CommandRefusedError(f"start-cutover: the migration is {state.phase.value}; only possible when "
@@ -362,6 +374,8 @@ def completed(state: State, action, outcome: object = None) -> State:
         state = replace(state, restore={**(state.restore or {}), "status": str(outcome)})
     elif isinstance(action, Label):
         state = replace(state, milestones={**(state.milestones or {}), action.label: iso_now(state)})
+    elif isinstance(action, StartAssessment):
+        state = replace(state, assessment={**(state.assessment or {}), "run_arn": str(outcome)})
     elif isinstance(action, SyncSequences | AdviseOnpremSequences):
         state = replace(state, sequences=sequence_summary(state, action, outcome or []))
     return state

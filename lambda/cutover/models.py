@@ -95,6 +95,7 @@ class State:
     restore: dict | None = None
     writes_since: datetime | None = None  # when writes first reached Aurora in this cutover
     sequences: dict | None = None  # the last sync: when, how many, and per sequence (old, column max, new)
+    assessment: dict | None = None  # the last premigration assessment run this controller started
     processed: tuple[str, ...] = ()  # ids of the events that caused the last transitions
     milestones: dict | None = None  # label -> time, kept after the label's version ages out
     pending: tuple[dict, ...] = ()
@@ -126,6 +127,7 @@ class State:
                 pre_cutover_time=parse_time(raw.get("pre_cutover_time"), "pre_cutover_time"),
                 backup_job=raw.get("backup_job"), restore=raw.get("restore"),
                 writes_since=parse_time(raw.get("writes_since"), "writes_since"), sequences=raw.get("sequences"),
+                assessment=raw.get("assessment"),
                 processed=tuple(raw.get("processed") or ()), milestones=raw.get("milestones") or None,
                 pending=tuple(pending))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
@@ -174,7 +176,7 @@ class Tick(NamedTuple):
     event_id: str
 
 
-COMMANDS = ("status", "start-cutover", "flip", "pause", "resume", "rollback", "restore-to-checkpoint")
+COMMANDS = ("status", "assess", "start-cutover", "flip", "pause", "resume", "rollback", "restore-to-checkpoint")
 
 
 class Command(NamedTuple):
@@ -268,6 +270,12 @@ class SyncSequences(NamedTuple):
     gap: int
 
 
+class StartAssessment(NamedTuple):
+    """A DMS premigration assessment run of the forward task."""
+
+    name: str
+
+
 class AdviseOnpremSequences(NamedTuple):
     """After a rollback that follows writes on Aurora: tell the operator the setval statements on-prem needs."""
 
@@ -302,12 +310,12 @@ class Label(NamedTuple):
 
 
 Action = (SetWeights | SyncSequences | AdviseOnpremSequences | StartReverseTask | StartBackup | RestoreCluster
-          | RecordEvent | Notify | Label)
+          | RecordEvent | Notify | Label | StartAssessment)
 ACTION_TYPES = ("SetWeights", "SyncSequences", "AdviseOnpremSequences", "StartReverseTask", "StartBackup",
-                "RestoreCluster", "RecordEvent", "Notify", "Label")
+                "RestoreCluster", "RecordEvent", "Notify", "Label", "StartAssessment")
 # Actions whose failure must be retried (or the transition abandoned) before anything else moves; the
 # rest are best-effort and retried by later ticks.
-PRIMARY = ("SyncSequences", "SetWeights", "StartReverseTask", "RestoreCluster")
+PRIMARY = ("SyncSequences", "SetWeights", "StartReverseTask", "RestoreCluster", "StartAssessment")
 
 
 def action_record(action: Action) -> dict:
@@ -340,7 +348,7 @@ def action_of(record: dict) -> Action:
         return RecordEvent(TaskEvent(e["event_id"], e["task_arn"], e["event_type"], e["message"],
                                      parse_time(e["time"], "time")))
     return {"StartBackup": StartBackup, "Notify": Notify, "Label": Label, "SyncSequences": SyncSequences,
-            "AdviseOnpremSequences": AdviseOnpremSequences}[kind](**body)
+            "AdviseOnpremSequences": AdviseOnpremSequences, "StartAssessment": StartAssessment}[kind](**body)
 
 
 def event_record(recent_ids: tuple[str, ...] = (), event: TaskEvent | None = None) -> str:

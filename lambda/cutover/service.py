@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from cutover import logic
-from cutover.gates import DataChecks, Gate, Observations, TaskStatus, evaluate
+from cutover.gates import AssessmentCheck, DataChecks, Gate, Observations, TaskStatus, evaluate
 from cutover.gateways.backup import BackupGateway
 from cutover.gateways.cloudwatch import CloudWatchGateway
 from cutover.gateways.dms import DmsGateway
@@ -30,6 +30,7 @@ from cutover.models import (
     Records,
     RestoreCluster,
     SetWeights,
+    StartAssessment,
     StartBackup,
     StartReverseTask,
     State,
@@ -44,6 +45,7 @@ from cutover.models import (
 from cutover.settings import Settings
 
 CLIENTS = ("route53", "ssm", "dms", "cloudwatch", "rds", "rds-data", "sns", "backup")
+ASSESSABLE = ("ready", "stopped", "failed")  # DMS runs a premigration assessment only on a task in these
 
 
 class LazyDataApi:
@@ -127,13 +129,22 @@ class Controller:
         return DataChecks(gates.tables, gates.without_key, gates.loopback_schema, gates.apply_exceptions,
                           since.isoformat(), value, status, refusals)
 
+    def assessment(self) -> AssessmentCheck:
+        try:
+            return self.gw.dms.assessment()
+        except Exception as error:  # an unanswered check is a failing gate, never a pass
+            return AssessmentCheck("", "unknown", available=False, detail=describe(error))
+
     def observe(self, state: State, shifting: bool, flip: bool) -> tuple[Observations, list[Gate]]:
         s = self.settings
         writer_ok, writer_detail = self.gw.rds.writer()
         observations = Observations(
             forward=self.gw.dms.task(s.forward_task_arn), reverse=self.gw.dms.task(s.reverse_task_arn),
             validation=self.gw.dms.validation(), latency=self.gw.cloudwatch.latency(s.healthy_minutes, self.clock()),
-            writer_available=writer_ok, writer_detail=writer_detail, data=self.data_checks(state, flip))
+            writer_available=writer_ok, writer_detail=writer_detail, data=self.data_checks(state, flip),
+            # Before a cutover starts: DMS assesses only a task that is not replicating, so the run that
+            # counts is the last one before the full load.
+            assessment=None if shifting or flip else self.assessment())
         flip_threshold = s.flip_max_lag_seconds if flip else None
         return observations, evaluate(observations, threshold=s.lag_threshold_seconds, minutes=s.healthy_minutes,
                                       shifting=shifting, flip_threshold=flip_threshold)
@@ -160,6 +171,10 @@ class Controller:
             reverse = observations.reverse
         elif wanted == "reverse":
             reverse = self.gw.dms.task(self.settings.reverse_task_arn)
+        elif wanted == "assess":
+            forward = self.gw.dms.task(self.settings.forward_task_arn)
+            gates = [Gate("forward task not replicating (DMS assesses a ready, stopped or failed task)",
+                          forward.status in ASSESSABLE, f"status={forward.status}")]
         decision = logic.decide(state, trigger, self.settings, now=now, observed=observed, gates=gates,
                                 recorded=recorded, reverse=reverse)
         actions = self._stamped(decision, now)
@@ -277,6 +292,10 @@ class Controller:
                                "Aurora issued ids on-prem has not; run on on-prem before its applications insert:\n"
                                + "\n".join(statements))
             return rows
+        if isinstance(action, StartAssessment):
+            return self.gw.dms.start_assessment(
+                name=action.name, bucket=s.assessment_bucket, folder=s.assessment_folder, role_arn=s.assessment_role_arn,
+                key_arn=s.assessment_key_arn, exclude=s.assessment_exclusions)
         if isinstance(action, StartReverseTask):
             return self.gw.dms.start_reverse(action.cdc_start_time)
         if isinstance(action, StartBackup):

@@ -25,7 +25,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "sequence_gap": (1000, 1_000_000_000_000),
 }
 BOOLEANS = ("rollback_on_alarm", "write_canary", "auto_flip")
-LISTS = ("lag_alarm_names", "migrated_schemas")
+LISTS = ("lag_alarm_names", "migrated_schemas", "assessment_exclusions")
 
 
 class Settings(NamedTuple):
@@ -64,6 +64,11 @@ class Settings(NamedTuple):
     auto_flip: bool
     flip_max_lag_seconds: int
     sequence_gap: int
+    assessment_bucket: str
+    assessment_folder: str
+    assessment_role_arn: str
+    assessment_key_arn: str
+    assessment_exclusions: tuple[str, ...]  # "-" in the environment: none
 
     @staticmethod
     def variable(field: str) -> str:
@@ -113,7 +118,7 @@ class Settings(NamedTuple):
                     problems.append(f"{key}={raw!r} must be true or false")
                 values[name] = raw.lower() == "true"
             elif name in LISTS:
-                values[name] = tuple(n for n in raw.split(",") if n)
+                values[name] = tuple(n for n in raw.split(",") if n and n != "-")
             elif name in ("record_name", "reader_record_name"):
                 values[name] = raw.rstrip(".")
             else:

@@ -57,6 +57,10 @@ class ControllerTargets:
     database_key_arn: str
     data_api_secret_arn: str
     data_api_secret_key_arn: str
+    assessment_bucket: str
+    assessment_bucket_arn: str
+    assessment_folder: str
+    assessment_role_arn: str
 
 
 class Cutover(Construct):
@@ -103,6 +107,10 @@ class Cutover(Construct):
                           f"{service}.{account.region}.amazonaws.com" for service in ("ssm", "sns", "sqs")]}}),
             iam.allow("ReplicationTasks", ["dms:DescribeTableStatistics", "dms:StartReplicationTask"],
                       [t.forward_task_arn, t.reverse_task_arn]),
+            # Premigration assessments of the forward task only, written by DMS with the assessment role only.
+            iam.allow("PremigrationAssessment", ["dms:StartReplicationTaskAssessmentRun"], [t.forward_task_arn]),
+            iam.allow("PassAssessmentRole", ["iam:PassRole"], [t.assessment_role_arn],
+                      Condition={"StringEquals": {"iam:PassedToService": "dms.amazonaws.com"}}),
             iam.allow("ClusterState", ["rds:DescribeDBClusters"],
                       [t.cluster_arn, account.arn("rds", f"cluster:{t.restore_cluster_prefix}*")]),
             iam.allow("RestoreToCheckpoint", ["rds:AddTagsToResource", "rds:RestoreDBClusterToPointInTime"], [

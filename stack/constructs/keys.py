@@ -13,14 +13,16 @@ DELETION_WINDOW_DAYS = 7  # the shortest KMS allows: the stack stays destroyable
 
 
 class Keys(Construct):
-    """database: RDS, DMS, Backup. app: SSM, SNS, SQS, Lambda. logs: CloudWatch Logs."""
+    """database: RDS, DMS (and its assessment results in S3), Backup. app: SSM, SNS, SQS, Lambda. logs: CloudWatch
+    Logs."""
 
     def __init__(self, scope: Construct, id_: str, *, suffix: str, account: Account):
         super().__init__(scope, id_)
         self.account = account
         via = lambda *services: [f"{s}.{account.region}.amazonaws.com" for s in services]  # noqa: E731
-        self.database = self._key("database", suffix, "Aurora storage and Performance Insights, DMS, AWS Backup",
-                                  via("rds", "dms", "backup", "secretsmanager"), [])
+        self.database = self._key("database", suffix, "Aurora storage and Performance Insights, DMS and its "
+                                  "assessment results, AWS Backup", via("rds", "dms", "backup", "secretsmanager", "s3"),
+                                  [])
         self.app = self._key("app", suffix, "checkpoint parameters, notifications, dead letters, function environment",
                              via("ssm", "sns", "sqs", "lambda"), [self._publishers_statement()])
         self.logs = self._key("logs", suffix, "CloudWatch log groups of the migration",

@@ -28,6 +28,13 @@ from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
 )
 from cdktf_cdktf_provider_aws.route53_record import Route53Record
 from cdktf_cdktf_provider_aws.route53_zone import Route53Zone
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+)
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupIngress
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
@@ -179,6 +186,18 @@ def lag_alarm(scope: Construct, ok: bool) -> None:
     assert replication
 
 
+def bucket(scope: Construct, *, encrypted: bool = True, private: bool = True, tls: bool = True) -> None:
+    store = S3Bucket(scope, "bucket", bucket_prefix=f"results-{SUFFIX}-", force_destroy=True)
+    S3BucketServerSideEncryptionConfigurationA(scope, "sse", bucket=store.id, rule=[
+        S3BucketServerSideEncryptionConfigurationRuleA(apply_server_side_encryption_by_default={
+            "sse_algorithm": "aws:kms" if encrypted else "AES256", "kms_master_key_id": cmk(scope).arn if encrypted
+            else None})])
+    S3BucketPublicAccessBlock(scope, "private", bucket=store.id, block_public_acls=True, block_public_policy=True,
+                              ignore_public_acls=True, restrict_public_buckets=private)
+    deny = {**DENY_PLAIN, "Action": "s3:*"} if tls else {**DENY_PLAIN, "Effect": "Allow", "Principal": {"AWS": "x"}}
+    S3BucketPolicy(scope, "policy", bucket=store.id, policy=json.dumps({"Version": "2012-10-17", "Statement": [deny]}))
+
+
 ALLOWED = {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": ["arn:aws:sns:us-east-1:111122223333:t"]}
 
 CASES: dict[str, Callable[[Construct, bool], None]] = {
@@ -241,6 +260,9 @@ CASES.update({
     "MIG-MIG-006": lambda s, ok: endpoint(s, source=SAFE_SOURCE if ok else {**SAFE_SOURCE, "heartbeat_enable": False}),
     "MIG-MIG-007": lambda s, ok: instance(s, version="3.5.4" if ok else "3.5.2"),
     "MIG-MON-002": lambda s, ok: task(s, ok, watched=ok),
+    "MIG-ENC-011": lambda s, ok: bucket(s, encrypted=ok),
+    "MIG-PUB-003": lambda s, ok: bucket(s, private=ok),
+    "MIG-TLS-004": lambda s, ok: bucket(s, tls=ok),
 })
 # A subnet handing out public IPs is the second face of MIG-PUB-002.
 EXTRA_CASES: dict[str, Callable[[Construct, bool], None]] = {

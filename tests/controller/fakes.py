@@ -41,6 +41,9 @@ def environment(**overrides: str) -> dict[str, str]:
         "DATA_API_SECRET_ARN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:rds!cluster-test01-AbCdEf",
         "DATABASE_NAME": "payments", "MIGRATED_SCHEMAS": "public", "WRITE_CANARY": "false", "AUTO_FLIP": "false",
         "FLIP_MAX_LAG_SECONDS": "5", "SEQUENCE_GAP": "1000000",
+        "ASSESSMENT_BUCKET": "dms-assessment-test01-20261120", "ASSESSMENT_FOLDER": "premigration",
+        "ASSESSMENT_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/dms-assessment-test01",
+        "ASSESSMENT_KEY_ARN": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/database", "ASSESSMENT_EXCLUSIONS": "-",
     }
     env.update(overrides)
     return env

@@ -42,8 +42,12 @@ def needs_of(call: tuple[str, str, dict], keys: dict[str, str], names: dict[str,
             out.append(Need("kms:Encrypt", p.get("KeyId") or arn("kms", "alias/aws/ssm"), via("ssm")))
         return out
     if service == "dms":
-        if operation == "DescribeReplicationTasks":
-            return [Need("dms:DescribeReplicationTasks", "*")]
+        if operation in ("DescribeReplicationTasks", "DescribeReplicationTaskAssessmentRuns",
+                         "DescribeReplicationTaskIndividualAssessments"):
+            return [Need(f"dms:{operation}", "*")]
+        if operation == "StartReplicationTaskAssessmentRun":
+            return [Need("dms:StartReplicationTaskAssessmentRun", p["ReplicationTaskArn"]),
+                    Need("iam:PassRole", p["ServiceAccessRoleArn"], (("iam:PassedToService", "dms.amazonaws.com"),))]
         return [Need(f"dms:{operation}", p["ReplicationTaskArn"])]
     if service == "cloudwatch":
         return [Need(f"cloudwatch:{operation}", "*")]

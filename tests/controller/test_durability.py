@@ -202,7 +202,7 @@ def inject(world: World, service: str, operation: str, fault, occurrence: int) -
 
     clients = [c for name, c in world.clients.items() if name == service]
     if service == "dms":
-        clients.append(world.statistics.client)
+        clients += [world.statistics.client, world.assessments.client]
     for client in clients:
         client.meta.events.register(f"provide-client-params.{service}.{operation}", fail)
     return seen

@@ -24,7 +24,8 @@ def test_status_shows_every_gate_with_its_measurement(world):
                      "every migrated table has a primary key or a NOT NULL unique index",
                      "loopback control schema awsdms_loopback on Aurora",
                      "rds.logical_replication on and the writer's parameters in sync",
-                     "no DMS apply exceptions since 1970-01-01T00:00:00+00:00"]
+                     "no DMS apply exceptions since 1970-01-01T00:00:00+00:00",
+                     "premigration assessment passed, newer than the task"]
     assert status["aurora_connections"] == {"WRITER": None, "READER": None}
     assert status["rollback"].startswith("lossless")
     assert all(g["measured"] for g in status["gates"])

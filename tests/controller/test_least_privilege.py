@@ -54,6 +54,8 @@ class Resolver:
             ("aws_cloudwatch_log_group", "arn"): lambda: a("logs", f"log-group:{body['name']}"),
             ("aws_cloudwatch_log_group", "name"): lambda: body["name"],
             ("aws_security_group", "id"): lambda: "sg-0123456789abcdef0",
+            ("aws_s3_bucket", "id"): lambda: f"{body['bucket_prefix']}20261120",
+            ("aws_s3_bucket", "arn"): lambda: f"arn:aws:s3:::{body['bucket_prefix']}20261120",
         }
         return table[(kind, attribute)]()
 
@@ -80,6 +82,10 @@ def run(synthesized):
         world.handle = world.recorded(handler.handle)
         world.expect_backup()
         world.age_checkpoint(97)  # the run's writes push the labelled first version out (budget upkeep)
+        world.task("forward").status = "ready"  # DMS assesses a task before its full load
+        world.expect_assessment_start()
+        assert world.handle({"command": "assess"})["outcome"] == "assessment started"
+        world.task("forward").run()
         run_full_cutover(world)
         assert world.handle({"command": "rollback", "reason": "drill"})["phase"] == "rolled-back"
         assert world.handle({"command": "restore-to-checkpoint"})["outcome"] == "restore started"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -19,6 +19,9 @@ from tests.controller.fakes import ACCOUNT, REGION, Clock, environment
 from tests.data_api import DataApiOverPostgres
 from tests.pg import shared
 
+# Individual PostgreSQL assessments a run reports (names as DMS gives them; the controller does not pick them).
+PASSING_ASSESSMENTS = ("postgres-check-pk", "postgres-check-wal-level", "postgres-check-max-slot-wal-keep-size",
+                       "postgres-check-longrunningtxn", "postgres-check-lob")
 SCHEMA = (Path(__file__).resolve().parents[1] / "sql" / "schema.sql").read_text()
 _databases = itertools.count()
 
@@ -96,11 +99,14 @@ class World:
         self.data_api.attach(self.clients["rds-data"])
         self.statistics = Stubber(session.client("dms"))
         self.backups = Stubber(c["backup"])
+        self.assessments = Stubber(session.client("dms"))  # moto has no premigration assessments
         self.statistics.activate()
         self.backups.activate()
+        self.assessments.activate()
+        self.assessment_result: tuple[str, dict[str, str]] = ("passed", dict.fromkeys(PASSING_ASSESSMENTS, "passed"))
         self.calls: list[tuple[str, str, dict]] = []
         self.recording = False  # only the controller's own calls count
-        for client in [*c.values(), self.statistics.client]:
+        for client in [*c.values(), self.statistics.client, self.assessments.client]:
             client.meta.events.register("provide-client-params", self._record)
         # Real Route 53 answers PENDING and propagates within a minute; moto is INSYNC at once.
         c["route53"].meta.events.register("after-call.route53.ChangeResourceRecordSets", self._pending)
@@ -139,6 +145,7 @@ class World:
     def controller(self) -> Controller:
         gateways = Gateways.from_clients(self.settings, self.clients)
         gateways.dms.statistics_client = self.statistics.client
+        gateways.dms.assessment_client = self.assessments.client
         gateways.route53.sleep = lambda _: None
         return Controller(self.settings, gateways, clock=self.clock)
 
@@ -152,7 +159,44 @@ class World:
              "Timestamp": end - timedelta(minutes=m) + timedelta(seconds=30)}
             for metric in ("CDCLatencySource", "CDCLatencyTarget") for m in range(1, minutes + 1)])
 
+    def assessed(self, status: str = "passed", individual: dict[str, str] | None = None) -> None:
+        """From now on, the newest completed run of the forward task is this one (responses as the DMS API
+        shapes them)."""
+        self.assessments._queue.clear()
+        self.assessment_result = (status, dict.fromkeys(PASSING_ASSESSMENTS, "passed") if individual is None
+                                  else individual)
+
+    def _assessment_responses(self) -> None:
+        status, individual = self.assessment_result
+        self.assessments._queue.clear()  # one invocation's worth: what an interrupted one left is stale
+        run_arn = f"arn:aws:dms:{REGION}:{ACCOUNT}:assessment-run:RUN1"
+        created = datetime.now(UTC) + timedelta(minutes=1)  # after moto's task creation (wall clock)
+        self.assessments.add_response("describe_replication_task_assessment_runs", {"ReplicationTaskAssessmentRuns": [{
+            "ReplicationTaskAssessmentRunArn": run_arn, "ReplicationTaskArn": self.forward_arn, "Status": status,
+            "ReplicationTaskAssessmentRunCreationDate": created, "AssessmentRunName": "premigration-run1",
+            "ResultLocationBucket": self.settings.assessment_bucket,
+            "ResultLocationFolder": self.settings.assessment_folder,
+            "AssessmentProgress": {"IndividualAssessmentCount": len(individual),
+                                   "IndividualAssessmentCompletedCount": len(individual)}}]},
+            {"Filters": [{"Name": "replication-task-arn", "Values": [self.forward_arn]}]})
+        self.assessments.add_response("describe_replication_task_individual_assessments", {
+            "ReplicationTaskIndividualAssessments": [
+                {"ReplicationTaskIndividualAssessmentArn": f"{run_arn}:{n}", "ReplicationTaskAssessmentRunArn": run_arn,
+                 "IndividualAssessmentName": name, "Status": result}
+                for n, (name, result) in enumerate(individual.items())]},
+            {"Filters": [{"Name": "replication-task-assessment-run-arn", "Values": [run_arn]}]})
+
+    def expect_assessment_start(self) -> None:
+        self.assessments.add_response("start_replication_task_assessment_run", {"ReplicationTaskAssessmentRun": {
+            "ReplicationTaskAssessmentRunArn": f"arn:aws:dms:{REGION}:{ACCOUNT}:assessment-run:NEW",
+            "ReplicationTaskArn": self.forward_arn, "Status": "starting"}}, {
+            "ReplicationTaskArn": self.forward_arn, "ServiceAccessRoleArn": self.settings.assessment_role_arn,
+            "ResultLocationBucket": self.settings.assessment_bucket,
+            "ResultLocationFolder": self.settings.assessment_folder, "ResultEncryptionMode": "SSE_KMS",
+            "ResultKmsKeyArn": self.settings.assessment_key_arn, "AssessmentRunName": ANY})
+
     def validation_clean(self, times: int = 1, pending: int = 0) -> None:
+        self._assessment_responses()
         for _ in range(times):
             self.statistics.add_response("describe_table_statistics", {"TableStatistics": [
                 {"SchemaName": "public", "TableName": t, "ValidationState": "Validated", "ValidationFailedRecords": 0,

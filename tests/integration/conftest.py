@@ -22,7 +22,8 @@ REQUIRED = ("aurora_cluster_id", "dms_forward_task_arn", "dms_reverse_task_arn",
             "dms_replication_instance_id", "hosted_zone_id", "record_name", "reader_record_name", "record_ttl",
             "cutover_function_name",
             "dashboard_name", "lag_alarm_names", "state_parameter_name", "event_parameter_name",
-            "checkpoint_key_arn", "notification_topic_arn", "backup_vault_name", "peering_connection_id")
+            "checkpoint_key_arn", "notification_topic_arn", "backup_vault_name", "peering_connection_id",
+            "assessment_bucket")
 
 
 @pytest.fixture(scope="session")
@@ -99,8 +100,13 @@ class LocalInvoker:
                 "BackupVaultName": settings.backup_vault_name, "ResourceArn": settings.cluster_arn,
                 "IamRoleArn": settings.backup_role_arn, "IdempotencyToken": ANY})
         self.backups.activate()
+        # moto has no premigration assessments: a Stubber answers them, shaped as the DMS API does.
+        self.assessments = Stubber(aws("dms"))
+        self.assessments.activate()
+        self.assessment_result = ("passed", {"postgres-check-pk": "passed", "postgres-check-wal-level": "passed"})
         gateways = Gateways.from_clients(settings, clients)
         gateways.dms.statistics_client = self.statistics.client
+        gateways.dms.assessment_client = self.assessments.client
         gateways.route53.sleep = lambda _: None
         self.clock = Clock()
         self.settings = settings
@@ -113,7 +119,35 @@ class LocalInvoker:
             os.environ.update(saved)
         self.handler._controller = Controller(settings, gateways, clock=self.clock)
 
+    def assessed(self, status: str, individual: dict[str, str]) -> None:
+        self.assessment_result = (status, individual)
+
+    def expect_assessment_start(self) -> None:
+        from botocore.stub import ANY
+
+        s = self.settings
+        self.assessments.add_response("start_replication_task_assessment_run", {"ReplicationTaskAssessmentRun": {
+            "ReplicationTaskAssessmentRunArn": "arn:aws:dms:us-east-1:123456789012:assessment-run:EMULATED",
+            "Status": "starting"}}, {
+            "ReplicationTaskArn": s.forward_task_arn, "ServiceAccessRoleArn": s.assessment_role_arn,
+            "ResultLocationBucket": s.assessment_bucket, "ResultLocationFolder": s.assessment_folder,
+            "ResultEncryptionMode": "SSE_KMS", "ResultKmsKeyArn": s.assessment_key_arn, "AssessmentRunName": ANY})
+
+    def _assessment_responses(self) -> None:
+        status, individual = self.assessment_result
+        self.assessments._queue.clear()
+        run = "arn:aws:dms:us-east-1:123456789012:assessment-run:RUN1"
+        self.assessments.add_response("describe_replication_task_assessment_runs", {"ReplicationTaskAssessmentRuns": [{
+            "ReplicationTaskAssessmentRunArn": run, "Status": status, "AssessmentRunName": "premigration-run1",
+            "ReplicationTaskAssessmentRunCreationDate": datetime.now(UTC) + timedelta(minutes=1),
+            "ResultLocationBucket": self.settings.assessment_bucket,
+            "ResultLocationFolder": self.settings.assessment_folder}]})
+        self.assessments.add_response("describe_replication_task_individual_assessments", {
+            "ReplicationTaskIndividualAssessments": [{"IndividualAssessmentName": name, "Status": result}
+                                                     for name, result in individual.items()]})
+
     def validation(self, pending: int = 0) -> None:
+        self._assessment_responses()
         self.statistics.add_response("describe_table_statistics", {"TableStatistics": [
             {"SchemaName": "public", "TableName": "payments", "ValidationState": "Validated",
              "ValidationFailedRecords": 0, "ValidationPendingRecords": pending, "ValidationSuspendedRecords": 0}]})

@@ -36,7 +36,7 @@ class Deployment:
         self.doc, self.region = document, region
         session = boto3.Session(region_name=region)
         self.c = {n: session.client(n) for n in ("ec2", "kms", "rds", "dms", "route53", "ssm", "sns", "events",
-                                                 "lambda", "iam", "cloudwatch", "backup", "sts")}
+                                                 "lambda", "iam", "cloudwatch", "backup", "sts", "s3")}
         self.account = self.c["sts"].get_caller_identity()["Account"]
         self.values: dict[tuple[str, str], dict[str, str]] = {}
 
@@ -65,8 +65,8 @@ class Deployment:
     # resources ------------------------------------------------------------------------------------
 
     def deploy(self) -> None:
-        for step in (self.keys, self.network, self.database, self.migration, self.dns, self.checkpoints,
-                     self.topic, self.function, self.events, self.monitoring, self.backup):
+        for step in (self.keys, self.network, self.database, self.migration, self.assessment, self.dns,
+                     self.checkpoints, self.topic, self.function, self.events, self.monitoring, self.backup):
             step()
 
     def keys(self) -> None:
@@ -173,6 +173,26 @@ class Deployment:
             dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="start-replication")
             if body["migration_type"] == "cdc":  # the reverse task exists but does not run before a cutover
                 dms.stop_replication_task(ReplicationTaskArn=arn)
+
+    def assessment(self) -> None:
+        s3 = self.c["s3"]
+        for name, body in self.items("aws_s3_bucket"):
+            bucket = f"{body['bucket_prefix']}emulated"  # Terraform appends a unique 26-character tail
+            s3.create_bucket(Bucket=bucket)
+            self.keep("aws_s3_bucket", name, id=bucket, bucket=bucket, arn=f"arn:aws:s3:::{bucket}")
+        for _, body in self.items("aws_s3_bucket_server_side_encryption_configuration"):
+            default = body["rule"][0]["apply_server_side_encryption_by_default"]
+            s3.put_bucket_encryption(Bucket=self.resolve(body["bucket"]), ServerSideEncryptionConfiguration={"Rules": [{
+                "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": default["sse_algorithm"],
+                                                       "KMSMasterKeyID": self.resolve(default["kms_master_key_id"])},
+                "BucketKeyEnabled": body["rule"][0]["bucket_key_enabled"]}]})
+        for _, body in self.items("aws_s3_bucket_public_access_block"):
+            s3.put_public_access_block(Bucket=self.resolve(body["bucket"]), PublicAccessBlockConfiguration={
+                "BlockPublicAcls": body["block_public_acls"], "IgnorePublicAcls": body["ignore_public_acls"],
+                "BlockPublicPolicy": body["block_public_policy"], "RestrictPublicBuckets": body["restrict_public_buckets"]})
+        for _, body in self.items("aws_s3_bucket_versioning"):
+            s3.put_bucket_versioning(Bucket=self.resolve(body["bucket"]), VersioningConfiguration={
+                "Status": body["versioning_configuration"]["status"]})
 
     def dns(self) -> None:
         r53 = self.c["route53"]

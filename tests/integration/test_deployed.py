@@ -146,3 +146,13 @@ def test_peering_is_active(aws, outputs):
     peering = aws("ec2").describe_vpc_peering_connections(
         VpcPeeringConnectionIds=[outputs["peering_connection_id"]])["VpcPeeringConnections"][0]
     assert peering["Status"]["Code"] == "active"
+
+
+def test_the_assessment_results_bucket_is_private_encrypted_and_versioned(aws, outputs):
+    s3, bucket = aws("s3"), outputs["assessment_bucket"]
+    encryption = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    default = encryption["ApplyServerSideEncryptionByDefault"]
+    assert default["SSEAlgorithm"] == "aws:kms" and default["KMSMasterKeyID"]
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"

@@ -98,6 +98,29 @@ def flip(aws, outputs, invoke) -> dict:
     return result
 
 
+def test_assess_then_status_then_start_cutover_with_a_failing_then_a_passing_assessment(aws, outputs, invoke):
+    if not invoke.local:
+        pytest.skip("a real run takes DMS many minutes; the runbook's assess step is exercised by hand")
+    dms = aws("dms")
+    dms.stop_replication_task(ReplicationTaskArn=outputs["dms_forward_task_arn"])  # DMS assesses a stopped task
+    invoke.expect_assessment_start()
+    assert invoke({"command": "assess"})["outcome"] == "assessment started"
+    dms.start_replication_task(ReplicationTaskArn=outputs["dms_forward_task_arn"],
+                               StartReplicationTaskType="resume-processing")
+    invoke.assessed("failed", {"postgres-check-pk": "failed", "postgres-check-wal-level": "passed"})
+    emulate_dms_latency(aws, outputs, invoke, 3)
+    invoke.validation()
+    status = invoke({"command": "status"})
+    gate = next(g for g in status["gates"] if g["name"].startswith("premigration assessment"))
+    assert not gate["ok"] and "postgres-check-pk" in gate["measured"] and outputs["assessment_bucket"] in gate["measured"]
+    invoke.validation()
+    refused = invoke({"command": "start-cutover"})
+    assert refused["ok"] is False and "postgres-check-pk" in refused["error"]
+    invoke.assessed("passed", {"postgres-check-pk": "passed", "postgres-check-wal-level": "passed"})
+    invoke.validation()
+    assert invoke({"command": "status"})["ready_to_start"] is True
+
+
 def test_lag_alarm_during_the_canary_rolls_back(aws, outputs, invoke):
     start(aws, outputs, invoke)
     first = int(invoke.settings.canary_steps[0]) if invoke.local else 10

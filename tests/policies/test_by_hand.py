@@ -141,6 +141,12 @@ HAND_EDITS = {
         "parameter"] if p["name"] == "rds.force_ssl"], "MIG-TLS-002"),
     "TLS-003 topic takes plain HTTP": (lambda d: policy_statements(d, "aws_sns_topic_policy", lambda s: s.__delitem__(
         next(i for i, st in enumerate(s) if st.get("Sid") == "DenyWithoutTls"))), "MIG-TLS-003"),
+    "ENC-011 results bucket on SSE-S3": (lambda d: one(d, "aws_s3_bucket_server_side_encryption_configuration")[
+        "rule"][0]["apply_server_side_encryption_by_default"].update(sse_algorithm="AES256",
+                                                                         kms_master_key_id=None), "MIG-ENC-011"),
+    "PUB-003 results bucket public": (lambda d: one(d, "aws_s3_bucket_public_access_block").update(
+        restrict_public_buckets=False), "MIG-PUB-003"),
+    "TLS-004 results bucket over HTTP": (lambda d: d["resource"].pop("aws_s3_bucket_policy"), "MIG-TLS-004"),
     # Hand-written suppressions: the engine's policy applies to them too.
     "SUP forbidden: backtrack suppressed": (backtrack_suppressed, "MIG-ENG-001"),
     "SUP forbidden: weights' ignore_changes suppressed": (ignore_changes_suppressed, "MIG-MIG-001"),

@@ -57,6 +57,9 @@ def test_default_config_is_valid():
     ({"MIGRATION_MIGRATION_SOURCE_SSL_MODE": "none"}, "migration.source_ssl_mode", "never none"),
     ({"MIGRATION_MIGRATION_DMS_ENGINE_VERSION": "3.5.2"}, "migration.dms_engine_version", "PostgreSQL 16"),
     ({"MIGRATION_DNS_READER_RECORD_NAME": "db"}, "dns.reader_record_name", "must differ"),
+    ({"MIGRATION_MIGRATION_ASSESSMENT_EXCLUSIONS": "postgres-check-lob"}, "migration.assessment_exclusions",
+     "reason of 10+"),
+    ({"MIGRATION_MIGRATION_ASSESSMENT_RETENTION_DAYS": "1"}, "migration.assessment_retention_days", "7 to 3650"),
     ({"MIGRATION_MIGRATION_ONPREM_READER_HOST": "10.0.0.5"}, "migration.onprem_reader_host", "not an IP"),
     ({"MIGRATION_MIGRATION_CONTROLLER_SECRET_ARN":
       "arn:aws:secretsmanager:us-east-1:111122223333:secret:migration/controller-XyZabc"},

@@ -27,8 +27,8 @@ def test_key_policies_name_the_services_that_use_them(synthesized):
             via.update(statement.get("Condition", {}).get("StringEquals", {}).get("kms:ViaService", []))
             service = statement["Principal"].get("Service") if isinstance(statement["Principal"], dict) else None
             principals.update([service] if isinstance(service, str) else service or [])
-    assert via == {f"{s}.{region}.amazonaws.com" for s in ("rds", "dms", "backup", "secretsmanager", "ssm", "sns",
-                                                            "sqs", "lambda")}
+    assert via == {f"{s}.{region}.amazonaws.com" for s in ("rds", "dms", "backup", "secretsmanager", "s3", "ssm",
+                                                            "sns", "sqs", "lambda")}
     assert principals == {f"logs.{region}.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"}
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from cutover.gates import TaskStatus, Validation
+from cutover.gates import AssessmentCheck, TaskStatus, Validation
 from cutover.gateways.retry import with_backoff
 
 STARTED = ("running", "starting")  # DMS task statuses on the way to replicating
@@ -15,10 +15,50 @@ class TaskBusyError(RuntimeError):
     """The task is in a passing state in which DMS refuses a start; a later invocation retries."""
 
 
+COMPLETED_RUNS = ("passed", "warning", "failed", "error-provisioning", "error-executing")
+FAILING = ("failed", "error")
+
+
 class DmsGateway:
-    def __init__(self, client, *, forward_arn: str, reverse_arn: str, statistics_client=None):
+    def __init__(self, client, *, forward_arn: str, reverse_arn: str, statistics_client=None,
+                 assessment_client=None):
         self.client, self.forward_arn, self.reverse_arn = client, forward_arn, reverse_arn
         self.statistics_client = statistics_client or client
+        self.assessment_client = assessment_client or client
+
+    def start_assessment(self, *, name: str, bucket: str, folder: str, role_arn: str, key_arn: str,
+                         exclude: tuple[str, ...]) -> str:
+        """Every individual assessment DMS supports for the task's engines, but those excluded (with a reason,
+        in config); results encrypted with the stack's key."""
+        kwargs = {"Exclude": list(exclude)} if exclude else {}
+        response = with_backoff(lambda: self.assessment_client.start_replication_task_assessment_run(
+            ReplicationTaskArn=self.forward_arn, ServiceAccessRoleArn=role_arn, ResultLocationBucket=bucket,
+            ResultLocationFolder=folder, ResultEncryptionMode="SSE_KMS", ResultKmsKeyArn=key_arn,
+            AssessmentRunName=name, **kwargs))
+        return response["ReplicationTaskAssessmentRun"]["ReplicationTaskAssessmentRunArn"]
+
+    def assessment(self) -> AssessmentCheck:
+        runs = with_backoff(lambda: self.assessment_client.describe_replication_task_assessment_runs(
+            Filters=[{"Name": "replication-task-arn", "Values": [self.forward_arn]}]))["ReplicationTaskAssessmentRuns"]
+        created = lambda r: r.get("ReplicationTaskAssessmentRunCreationDate")  # noqa: E731
+        done = sorted((r for r in runs if r.get("Status") in COMPLETED_RUNS), key=created)
+        going = [r for r in runs if r.get("Status") not in COMPLETED_RUNS and (not done or created(r) > created(done[-1]))]
+        running = f"{going[-1].get('AssessmentRunName')} ({going[-1].get('Status')})" if going else ""
+        task = with_backoff(lambda: self.client.describe_replication_tasks(
+            Filters=[{"Name": "replication-task-arn", "Values": [self.forward_arn]}], WithoutSettings=True))
+        task_created = _utc(next(iter(task.get("ReplicationTasks") or []), {}).get("ReplicationTaskCreationDate"))
+        if not done:
+            return AssessmentCheck("", "none", task_created_at=task_created, newer_running=running)
+        run = done[-1]
+        individual = with_backoff(lambda: self.assessment_client.describe_replication_task_individual_assessments(
+            Filters=[{"Name": "replication-task-assessment-run-arn",
+                      "Values": [run["ReplicationTaskAssessmentRunArn"]]}]))["ReplicationTaskIndividualAssessments"]
+        names = lambda *statuses: tuple(sorted(i["IndividualAssessmentName"] for i in individual  # noqa: E731
+                                               if i.get("Status") in statuses))
+        return AssessmentCheck(
+            run.get("AssessmentRunName", run["ReplicationTaskAssessmentRunArn"]), run["Status"], _utc(created(run)),
+            task_created, names(*FAILING), names("warning"),
+            f"s3://{run.get('ResultLocationBucket', '')}/{run.get('ResultLocationFolder', '')}", running)
 
     def task(self, arn: str) -> TaskStatus:
         response = with_backoff(lambda: self.client.describe_replication_tasks(
@@ -72,3 +112,10 @@ class DmsGateway:
         with_backoff(lambda: self.client.start_replication_task(
             ReplicationTaskArn=self.reverse_arn, StartReplicationTaskType="resume-processing"))
         return f"resumed from its last stop position (was {status})"
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """The API's timestamps, made comparable (a timestamp without a zone is UTC)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
