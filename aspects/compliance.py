@@ -18,9 +18,8 @@ from aspects.registry import RULES
 
 @jsii.implements(IAspect)
 class ComplianceAspect:
-    def __init__(self, suffix: str, *, write_report: bool = True):
+    def __init__(self, suffix: str):
         self.suffix = suffix
-        self.write_report = write_report
         self.findings: list[Finding] = []
 
     @property
@@ -41,8 +40,7 @@ class ComplianceAspect:
                 Annotations.of(target).add_error(message)
             else:
                 Annotations.of(target).add_warning(message)
-        if self.write_report:
-            report.write(App.of(node).outdir, node.node.id, self.findings)
+        report.write(App.of(node).outdir, node.node.id, self.findings)
 
 
 def resources(scope: IConstruct) -> list[TerraformResource]:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 SUPPRESSIONS_KEY = "compliance_suppressions"  # under the resource's "//" metadata in cdk.tf.json
+# A Terraform reference as CDKTF writes it: ${[data.]type.name.attribute} (attribute may be block[0].attr).
+TOKEN = re.compile(r"\$\{(data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+(?:\[[0-9]+\]\.[a-z_]+)?)\}")
 MIN_REASON = 10
 AWS_MANAGED_KEY = re.compile(r"(^|:)alias/aws/")
 
@@ -65,11 +67,11 @@ class Resource:
         """The resource of type `kind` that a "${kind.name.attr}" reference points at."""
         if not isinstance(value, str):
             return None
-        match = re.fullmatch(r"\$\{" + re.escape(kind) + r"\.([A-Za-z0-9_-]+)\.[a-z_]+\}", value)
-        if not match:
+        match = TOKEN.fullmatch(value)
+        if not match or match.group(1) or match.group(2) != kind:
             return None
-        body = self.document.get("resource", {}).get(kind, {}).get(match.group(1))
-        return None if body is None else Resource(kind, match.group(1), body, self.document, self.suffix)
+        body = self.document.get("resource", {}).get(kind, {}).get(match.group(3))
+        return None if body is None else Resource(kind, match.group(3), body, self.document, self.suffix)
 
     def others(self, kind: str) -> Iterator[Resource]:
         for name, body in self.document.get("resource", {}).get(kind, {}).items():

@@ -1,4 +1,5 @@
-"""Facts about AWS DMS that decide whether replication can lose data, owned by the policy side.
+"""Facts that decide what is compliant, owned by the policy side: DMS sizing and data safety, the required
+tags, the actions IAM authorizes only on "*".
 
 The stack builds its settings from these and the rules judge against them; neither restates them.
 Sources: AWS DMS user guide, "Error handling task settings", "Target metadata task settings",
@@ -6,6 +7,32 @@ Sources: AWS DMS user guide, "Error handling task settings", "Target metadata ta
 """
 
 from __future__ import annotations
+
+# vCPU and GiB of memory per DMS class (AWS DMS user guide, "Choosing the right replication instance").
+DMS_CLASSES: dict[str, tuple[int, int]] = {
+    "dms.t3.medium": (2, 4),
+    "dms.t3.large": (2, 8),
+    "dms.c5.large": (2, 4),
+    "dms.c5.xlarge": (4, 8),
+    "dms.c5.2xlarge": (8, 16),
+    "dms.r5.large": (2, 16),
+    "dms.r5.xlarge": (4, 32),
+    "dms.r6i.large": (2, 16),
+    "dms.c6i.large": (2, 4),
+}
+DMS_MIN_VCPU = 2
+DMS_MIN_GIB = 8
+
+# The tags every taggable resource carries on itself (provider default_tags are invisible per resource).
+REQUIRED_TAG_KEYS = ("Project", "EnvironmentSuffix", "Owner", "CostCenter", "ManagedBy")
+
+# Actions AWS authorizes only on "*" (no resource-level permission in the Service Authorization
+# Reference); a "*" resource is accepted for these and nothing else.
+# route53:GetChange is not one: it takes arn:aws:route53:::change/*.
+UNSCOPED_ACTIONS = frozenset({"cloudwatch:GetMetricData", "dms:DescribeReplicationTasks",
+                              "dms:DescribeReplicationTaskAssessmentRuns",
+                              "dms:DescribeReplicationTaskIndividualAssessments", "xray:PutTelemetryRecords",
+                              "xray:PutTraceSegments"})
 
 # The RDS Data API on provisioned Aurora PostgreSQL needs 16.1 or later (and no T class).
 DATA_API_MIN_VERSION = (16, 1)

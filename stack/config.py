@@ -15,27 +15,21 @@ import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from aspects.facts import DATA_API_MIN_VERSION, DECODING_PLUGINS, DMS_MIN_ENGINE_VERSION, version_tuple
+from aspects.facts import (
+    DATA_API_MIN_VERSION,
+    DECODING_PLUGINS,
+    DMS_CLASSES,
+    DMS_MIN_ENGINE_VERSION,
+    DMS_MIN_GIB,
+    DMS_MIN_VCPU,
+    version_tuple,
+)
 from stack import naming
 from stack.controller_contract import LIMITS as CONTROLLER_LIMITS
 
 ENV_PREFIX = "MIGRATION_"
 CONFIG_FILE_ENV = "MIGRATION_CONFIG_FILE"
 
-# vCPU and GiB of memory per DMS class (AWS DMS user guide, "Choosing the right replication instance").
-DMS_CLASSES: dict[str, tuple[int, int]] = {
-    "dms.t3.medium": (2, 4),
-    "dms.t3.large": (2, 8),
-    "dms.c5.large": (2, 4),
-    "dms.c5.xlarge": (4, 8),
-    "dms.c5.2xlarge": (8, 16),
-    "dms.r5.large": (2, 16),
-    "dms.r5.xlarge": (4, 32),
-    "dms.r6i.large": (2, 16),
-    "dms.c6i.large": (2, 4),
-}
-DMS_MIN_VCPU = 2
-DMS_MIN_GIB = 8
 
 AURORA_CLASS = re.compile(r"^db\.(r5|r6g|r6i|r7g|r7i|r8g|x2g|t3|t4g)\.(medium|large|[0-9]*xlarge)$")
 AURORA_ENGINE_VERSION = re.compile(r"^(1[1-9])\.[0-9]+$")
@@ -50,7 +44,8 @@ DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 PG_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 BACKUP_SCHEDULE = re.compile(r"^cron\(.+\)$|^rate\(.+\)$")
 S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-SSL_MODES = ("require", "verify-ca", "verify-full")
+# verify-ca and verify-full need a CA certificate (aws_dms_certificate) this stack does not manage.
+SSL_MODES = ("require",)
 
 
 class ConfigError(Exception):
@@ -209,7 +204,6 @@ class Config:
         }
 
 
-REQUIRED_TAG_KEYS = ("Project", "EnvironmentSuffix", "Owner", "CostCenter", "ManagedBy")
 SECTIONS: dict[str, type] = {
     "network": NetworkConfig,
     "database": DatabaseConfig,
@@ -510,12 +504,11 @@ def _check_migration(c: Config, problems: list[str]) -> None:
     if m.source_secret_arn == m.target_secret_arn and SECRET_ARN.match(m.source_secret_arn):
         problems.append("migration.target_secret_arn: must differ from source_secret_arn (each holds its own host)")
     for name in ("source_ssl_mode", "target_ssl_mode"):
-        if getattr(m, name) not in SSL_MODES:
-            problems.append(f"migration.{name}: must be one of {', '.join(SSL_MODES)} (TLS in transit; never none), "
-                            f"got {getattr(m, name)!r}")
-        elif getattr(m, name) != "require":
-            problems.append(f"migration.{name}: {getattr(m, name)} needs a CA certificate this stack does not manage; "
-                            "use require")
+        value = getattr(m, name)
+        if value in ("verify-ca", "verify-full"):
+            problems.append(f"migration.{name}: {value} needs a CA certificate this stack does not manage; use require")
+        elif value not in SSL_MODES:
+            problems.append(f"migration.{name}: must be require (TLS in transit; never none), got {value!r}")
     spec = DMS_CLASSES.get(m.dms_instance_class)
     if spec is None:
         problems.append(f"migration.dms_instance_class: unknown class {m.dms_instance_class!r} (known: {', '.join(DMS_CLASSES)})")
@@ -658,7 +651,7 @@ DOCS: dict[str, str] = {
     "database.port": "Aurora port",
     "database.backup_retention_days": "Automated backups and point-in-time recovery window (7 to 35 days)",
     "database.backtrack_window_seconds": "Must stay 0: Aurora PostgreSQL has no backtrack (see Rollback)",
-    "database.log_retention_days": "Retention of the PostgreSQL and controller log groups",
+    "database.log_retention_days": "Retention of the PostgreSQL, DMS task and controller log groups",
     "migration.onprem_host": "DNS name of the on-prem PostgreSQL primary (the writer name's on-prem target)",
     "migration.onprem_reader_host": "DNS name the reader name points to on-prem (empty: onprem_host)",
     "migration.onprem_port": "Port of the on-prem PostgreSQL",

@@ -5,13 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-# Actions AWS authorizes only on "*" (no resource-level permission in the Service Authorization
-# Reference); a "*" resource is accepted for these and nothing else.
-# route53:GetChange is not one: it takes arn:aws:route53:::change/*.
-UNSCOPED_ACTIONS = frozenset({"cloudwatch:GetMetricData", "dms:DescribeReplicationTasks",
-                              "dms:DescribeReplicationTaskAssessmentRuns",
-                              "dms:DescribeReplicationTaskIndividualAssessments", "xray:PutTelemetryRecords",
-                              "xray:PutTraceSegments"})
+from aspects.facts import UNSCOPED_ACTIONS  # noqa: F401 - the policy side owns which actions take only "*"
 
 
 @dataclass(frozen=True)

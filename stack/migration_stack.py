@@ -53,7 +53,7 @@ class MigrationStack(TerraformStack):
                               vpc_cidr=network.cidr, target_port=database.port,
                               target_database=config.database.database_name,
                               target_security_group_id=database.security_group.id, key_arn=keys.database.arn,
-                              logs_key_arn=keys.logs.arn)
+                              logs_key_arn=keys.logs.arn, log_retention_days=config.database.log_retention_days)
         database.allow_from("from-dms", migration.security_group.id, "DMS replication instance")
         assessment = Assessment(self, "assessment", suffix=suffix, settings=config.migration, account=account,
                                 key_arn=keys.database.arn)
@@ -80,11 +80,11 @@ class MigrationStack(TerraformStack):
             forward_task_arn=migration.forward_task.replication_task_arn,
             reverse_task_arn=migration.reverse_task.replication_task_arn,
             forward_task_resource_id=migration.forward_resource_id,
-            reverse_task_resource_id=migration.reverse_resource_id, dms_instance_id=migration.instance_id,
+            dms_instance_id=migration.instance_id,
             cluster_id=database.cluster_id, cluster_arn=database.cluster_arn,
-            db_subnet_group=naming.name("db_subnet_group", suffix), db_security_group_id=database.security_group.id,
-            cluster_parameter_group=naming.name("cluster_parameter_group", suffix),
-            restore_cluster_prefix=f"{database.cluster_id}-pitr-", topic_arn=events.topic.arn,
+            db_subnet_group=database.subnet_group_name, db_security_group_id=database.security_group.id,
+            cluster_parameter_group=database.parameter_group_name,
+            restore_cluster_prefix=naming.restore_cluster_prefix(suffix), topic_arn=events.topic.arn,
             lag_alarm_names=alarm_names, backup_vault_name=backup.vault.name, backup_vault_arn=backup.vault.arn,
             backup_role_arn=backup.role.arn, app_key_arn=keys.app.arn, database_key_arn=keys.database.arn,
             data_api_secret_arn=config.migration.controller_secret_arn or database.cluster.master_user_secret.get(

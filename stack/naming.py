@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 ENVIRONMENT_WORDS = ("prod", "production", "dev", "development", "stage", "staging")
 REGION_PATTERN = re.compile(r"(us|eu|ap|sa|ca|me|af|il|mx|cn)(-gov)?-?(north|south|east|west|central|northeast|"
@@ -103,7 +104,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "instance_writer": ("rds_instance", "aurora-{s}-writer"),
     "instance_reader_1": ("rds_instance", "aurora-{s}-reader-1"),
     "instance_reader_2": ("rds_instance", "aurora-{s}-reader-2"),
-    "restore_cluster": ("rds_cluster", "aurora-{s}-pitr-202601010000"),
+    "restore_cluster": ("rds_cluster", "aurora-{s}-pitr-{t}"),  # {t}: the restore time, as the controller writes it
     "cluster_parameter_group": ("rds_parameter_group", "aurora-pg-{s}"),
     "db_subnet_group": ("rds_subnet_group", "aurora-{s}"),
     "aurora_sg": ("security_group", "aurora-{s}"),
@@ -128,7 +129,6 @@ CATALOG: dict[str, tuple[str, str]] = {
     "assessment_role": ("iam_role", "dms-assessment-{s}"),
     "assessment_policy": ("iam_policy", "write-assessment-results-{s}"),
     # checkpoints
-    "parameter_prefix": ("ssm_parameter", "/migration/{s}/"),
     "parameter_state": ("ssm_parameter", "/migration/{s}/state"),
     "parameter_last_event": ("ssm_parameter", "/migration/{s}/last-event"),
     # events
@@ -167,23 +167,35 @@ class NamingError(ValueError):
     """A physical name breaks its AWS rule."""
 
 
+def _fill(template: str, suffix: str) -> str:
+    """A template with the suffix, and the longest restore time the controller can write in it."""
+    from stack.controller_contract import models
+
+    return template.format(s=suffix, t=datetime(2099, 12, 31, 23, 59).strftime(models.RESTORE_TIME_FORMAT))
+
+
 def name(key: str, suffix: str) -> str:
     """The physical name of `key` for this suffix; raises if it would break its AWS rule."""
     kind, template = CATALOG[key]
-    value = template.format(s=suffix)
+    value = _fill(template, suffix)
     problems = RULES[kind].problems(value)
     if problems:
         raise NamingError(f"name {key}: " + "; ".join(problems))
     return value
 
 
+def restore_cluster_prefix(suffix: str) -> str:
+    """What the controller puts before the restore time when it names a restored cluster."""
+    return CATALOG["restore_cluster"][1].split("{t}")[0].format(s=suffix)
+
+
 def max_suffix_length() -> int:
     """The longest suffix every catalogued name can carry within its AWS limit."""
-    return min(RULES[kind].max_len - len(template.format(s="")) for kind, template in CATALOG.values())
+    return min(RULES[kind].max_len - len(_fill(template, "")) for kind, template in CATALOG.values())
 
 
 def tightest_name() -> str:
-    key = min(CATALOG, key=lambda k: RULES[CATALOG[k][0]].max_len - len(CATALOG[k][1].format(s="")))
+    key = min(CATALOG, key=lambda k: RULES[CATALOG[k][0]].max_len - len(_fill(CATALOG[k][1], "")))
     return key
 
 

@@ -1,7 +1,7 @@
 """The DMS replication instance class has at least 2 vCPU and 8 GiB of memory."""
 
 from aspects.engine import Resource, Rule, Severity, Violation
-from stack.config import DMS_CLASSES, DMS_MIN_GIB, DMS_MIN_VCPU
+from aspects.facts import DMS_CLASSES, DMS_MIN_GIB, DMS_MIN_VCPU
 
 
 def check(r: Resource):
@@ -18,4 +18,4 @@ RULE = Rule(
     id="MIG-DMS-001", statement=__doc__.strip(), severity=Severity.ERROR,
     resource_types=frozenset({"aws_dms_replication_instance"}),
     rationale="An undersized instance swaps during full load plus CDC, lag grows, and the task can be OOM-killed.",
-    fix="use dms.r6i.large or larger (see stack/config.py DMS_CLASSES)", check=check)
+    fix="use dms.r6i.large or larger (see aspects/facts.py DMS_CLASSES)", check=check)

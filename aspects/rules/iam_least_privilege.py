@@ -3,7 +3,7 @@
 import json
 
 from aspects.engine import Resource, Rule, Severity, Violation
-from stack.iam import UNSCOPED_ACTIONS
+from aspects.facts import UNSCOPED_ACTIONS
 
 
 def as_list(value: object) -> list:

@@ -1,7 +1,7 @@
 """Every taggable resource carries the required tags on the resource itself."""
 
 from aspects.engine import Resource, Rule, Severity, Violation
-from stack.config import REQUIRED_TAG_KEYS
+from aspects.facts import REQUIRED_TAG_KEYS
 
 
 def check(r: Resource):

@@ -35,11 +35,12 @@ from cutover.models import (
     Tick,
     Trigger,
     Weights,
+    restore_cluster_id,
 )
 from cutover.settings import Settings
 
 STOPPING_EVENTS = {"REPLICATION_TASK_FAILED", "REPLICATION_TASK_STOPPED", "REPLICATION_TASK_DELETED"}
-IDLE_PHASES = {Phase.REPLICATING, Phase.READY, Phase.ROLLED_BACK}
+IDLE_PHASES = {Phase.REPLICATING, Phase.ROLLED_BACK}
 CANARY_PHASES = {Phase.SHIFTING, Phase.AWAITING_FLIP}
 
 
@@ -298,7 +299,7 @@ def _command(state: State, command: Command, settings: Settings, now: datetime, 
     if name == "start-cutover":
         if state.phase not in IDLE_PHASES:
             raise CommandRefusedError(f"start-cutover: the migration is {state.phase.value}; only possible when "
-                                      f"replicating, ready or rolled back")
+                                      f"replicating or rolled back")
         if gates is None or not all_pass(gates):
             raise CommandRefusedError(f"start-cutover: gates failing: {failing}")
         new = replace(state, phase=Phase.SHIFTING, hold=None, pre_cutover_time=now, step_started_at=now,
@@ -345,7 +346,7 @@ def _restore(state: State, command: Command, settings: Settings, now: datetime) 
         raise CommandRefusedError("restore-to-checkpoint: no pre-cutover checkpoint recorded; give restore_time")
     if to_time > now:
         raise CommandRefusedError(f"restore-to-checkpoint: {to_time.isoformat()} is in the future")
-    cluster_id = f"{settings.restore_cluster_prefix}{to_time:%Y%m%d%H%M}"
+    cluster_id = restore_cluster_id(settings.restore_cluster_prefix, to_time)
     if state.restore and state.restore.get("cluster_id") == cluster_id:
         return Decision(state, result={"outcome": "restore already requested", "restore": state.restore})
     restore = {"cluster_id": cluster_id, "to_time": to_time.isoformat(), "requested_at": now.isoformat()}

@@ -19,7 +19,6 @@ class InputError(ValueError):
 
 class Phase(enum.StrEnum):
     REPLICATING = "replicating"
-    READY = "ready"
     SHIFTING = "shifting"
     AWAITING_FLIP = "awaiting-flip"  # readers on Aurora and baked; writes still on-prem, waiting for the flip
     CUT_OVER = "cut-over"
@@ -54,6 +53,14 @@ class Records(NamedTuple):
 
 
 ALL_RECORDS_ON_PREM = Records(ALL_ON_PREM, ALL_ON_PREM)
+
+
+RESTORE_TIME_FORMAT = "%Y%m%d%H%M"  # the restore-to time in a restored cluster's identifier
+
+
+def restore_cluster_id(prefix: str, to_time: datetime) -> str:
+    """The new cluster a point-in-time restore creates: the stack's prefix (stack/naming.py) and the time."""
+    return f"{prefix}{to_time:{RESTORE_TIME_FORMAT}}"
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -18,7 +18,6 @@ class Checkpoints(Construct):
     def __init__(self, scope: Construct, id_: str, *, suffix: str, key_arn: str):
         super().__init__(scope, id_)
         owned_by_controller = TerraformResourceLifecycle(ignore_changes=["value"])
-        self.prefix = naming.name("parameter_prefix", suffix)
         self.state, self.last_event = (
             SsmParameter(self, key.removeprefix("parameter_").replace("_", "-"), name=naming.name(key, suffix),
                          type="SecureString", key_id=key_arn, tier="Standard", description=description,

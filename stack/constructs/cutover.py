@@ -40,7 +40,6 @@ class ControllerTargets:
     forward_task_arn: str
     reverse_task_arn: str
     forward_task_resource_id: str
-    reverse_task_resource_id: str
     dms_instance_id: str
     cluster_id: str
     cluster_arn: str

@@ -59,6 +59,8 @@ class Database(Construct):
             ])
         subnets = DbSubnetGroup(self, "subnets", name=naming.name("db_subnet_group", suffix), subnet_ids=subnet_ids,
                                 description="Private subnets of the migration VPC")
+        # What a point-in-time restore of this cluster needs to land in the same place.
+        self.subnet_group_name, self.parameter_group_name = subnets.name, parameters.name
         # RDS writes exported logs to this group; creating it first gives it a key and a retention.
         self.log_group = CloudwatchLogGroup(self, "logs", name=naming.name("rds_log_group", suffix),
                                             retention_in_days=settings.log_retention_days, kms_key_id=logs_key_arn)

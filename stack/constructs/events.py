@@ -1,8 +1,8 @@
 """What wakes the cutover controller: DMS task state changes, lag alarm changes, and a minute tick.
 
-DMS events are matched on source, detail-type and detail.eventType only (real payloads differ from the
-documented sample elsewhere) and FAILED is included: a task killed by the OOM killer fires FAILED,
-not STOPPED.
+DMS events are matched on source, detail-type, detail.eventType and the two tasks' ARNs (resources);
+nothing else of the payload, since real payloads differ from the documented sample elsewhere. FAILED
+is included: a task killed by the OOM killer fires FAILED, not STOPPED.
 """
 
 from __future__ import annotations

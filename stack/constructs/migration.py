@@ -95,7 +95,7 @@ class Migration(Construct):
     def __init__(self, scope: Construct, id_: str, *, suffix: str, settings: MigrationConfig, account: Account,
                  vpc_id: str, subnet_ids: list[str], onprem_cidr: str, vpc_cidr: str,
                  target_port: int, target_database: str, target_security_group_id: str, key_arn: str,
-                 logs_key_arn: str):
+                 logs_key_arn: str, log_retention_days: int):
         super().__init__(scope, id_)
         self.instance_id = naming.name("dms_instance", suffix)
 
@@ -120,7 +120,7 @@ class Migration(Construct):
             depends_on=account_roles)
         # DMS writes task logs to dms-tasks-<instance id>; creating it first gives it a key and a retention.
         self.log_group = CloudwatchLogGroup(self, "task-logs", name=naming.name("dms_log_group", suffix),
-                                            retention_in_days=365, kms_key_id=logs_key_arn)
+                                            retention_in_days=log_retention_days, kms_key_id=logs_key_arn)
         self.instance = DmsReplicationInstance(
             self, "instance", replication_instance_id=self.instance_id,
             replication_instance_class=settings.dms_instance_class,

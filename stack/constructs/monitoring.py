@@ -76,7 +76,6 @@ class Monitoring(Construct):
                 datapoints_to_alarm=evaluation, threshold=threshold, comparison_operator="GreaterThanThreshold",
                 treat_missing_data="missing", alarm_description=f"Forward task: {what} above the configured limit",
                 **actions))
-        self.alarm_names = [a.alarm_name for a in self.alarms]
         self.dashboard = CloudwatchDashboard(
             self, "dashboard", dashboard_name=naming.name("dashboard", suffix),
             dashboard_body=json.dumps(self._body(settings, region, dms_instance_id, forward_task_resource_id,

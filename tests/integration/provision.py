@@ -22,8 +22,7 @@ from pathlib import Path
 import boto3
 
 ROOT = Path(__file__).resolve().parents[2]
-TOKEN = re.compile(r"\$\{(data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+(?:\[[0-9]+\]\.[a-z_]+)?)\}")
-
+from aspects.engine import TOKEN  # noqa: E402 - the one pattern of a Terraform reference
 
 # Terraform's postgres_settings attributes and the DMS API's PostgreSQLSettings members they set.
 POSTGRES_SETTINGS = {"heartbeat_enable": "HeartbeatEnable", "heartbeat_frequency": "HeartbeatFrequency",

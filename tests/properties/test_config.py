@@ -1,48 +1,48 @@
-"""Any combination of settings either synthesizes a stack that passes the aspects, or is a named error."""
+"""Configurations: every valid one synthesizes a stack that passes the aspects; a valid one with exactly one
+setting broken is refused, naming exactly that setting."""
 
 from __future__ import annotations
 
 import itertools
 import json
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import event, given
 
-from stack.config import ConfigError, env_names, load, to_dict
-from tests.properties.strategies import config_env, valid_suffixes
+from stack.config import ConfigError, load, to_dict
+from tests.properties.strategies import single_fault, valid_config_env, valid_suffixes
 from tests.synth import synth_configs
 
 _batches = itertools.count()
-KNOWN_FIELDS = set(env_names())
 
 
-@given(envs=st.lists(config_env(), min_size=1, max_size=4))
-def test_random_settings_synthesize_cleanly_or_name_the_field(tmp_path_factory, envs):
-    valid = []
-    for index, env in enumerate(envs):
-        try:
-            config = load({**env, "ENVIRONMENT_SUFFIX": f"prop{index}x"})
-        except ConfigError as error:
-            for problem in error.problems:
-                field = problem.split(":", 1)[0]
-                assert all(part.strip() in KNOWN_FIELDS for part in field.split(" and ")), problem
-                assert ": " in problem and len(problem) > len(field) + 10, problem
-            continue
-        valid.append(config)
-    if not valid:
-        return
-    for synth in synth_configs(valid, tmp_path_factory.mktemp(f"cfg{next(_batches)}")):
-        report = synth.path.parents[2] / "compliance" / f"{synth.config.stack_name}.json"
-        summary = json.loads(report.read_text())["summary"]
-        assert summary["non-compliant"] == 0, (synth.config, summary)
+@given(env=valid_config_env())
+def test_every_valid_configuration_synthesizes_with_no_finding(tmp_path_factory, env):
+    config = load({**env, "ENVIRONMENT_SUFFIX": f"prop{next(_batches)}x"})  # valid by construction: no error
+    event(f"valid: dms {config.migration.dms_instance_class}")
+    event(f"valid: {'write canary' if config.cutover.write_canary else 'one writer'}, "
+          f"{len(config.cutover.canary_steps)} step(s)")
+    synth = synth_configs([config], tmp_path_factory.mktemp(f"cfg{next(_batches)}"))[0]
+    report = synth.path.parents[2] / "compliance" / f"{synth.config.stack_name}.json"
+    summary = json.loads(report.read_text())["summary"]
+    assert summary["non-compliant"] == 0, (synth.config, summary)
 
 
-@given(env=config_env(), suffix=valid_suffixes())
-def test_config_file_round_trip(tmp_path_factory, env, suffix):
+@given(fault=single_fault())
+def test_one_broken_setting_is_refused_naming_exactly_that_setting(fault):
+    env, path = fault
+    event(f"fault: {path}")
     try:
-        config = load({**env, "ENVIRONMENT_SUFFIX": suffix})
-    except ConfigError:
-        return
+        load({**env, "ENVIRONMENT_SUFFIX": "fault01"})
+    except ConfigError as error:
+        named = {problem.split(":", 1)[0] for problem in error.problems}
+        assert named == {path}, error.problems
+    else:
+        raise AssertionError(f"{path} broken as {env} was accepted")
+
+
+@given(env=valid_config_env(), suffix=valid_suffixes())
+def test_config_file_round_trip(tmp_path_factory, env, suffix):
+    config = load({**env, "ENVIRONMENT_SUFFIX": suffix})
     path = tmp_path_factory.mktemp("rt") / "config.json"
     path.write_text(json.dumps(to_dict(config)))
     assert load({"MIGRATION_CONFIG_FILE": str(path)}) == config

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from stack import naming
 from stack.config import Config, ConfigError, load
+from tests.aws_names import AWS_NAME_RULES, aws_problems, forbidden_in
 from tests.properties.strategies import INVALID_SUFFIXES, valid_suffixes
 from tests.synth import synth_configs
 
@@ -38,12 +39,12 @@ def test_every_name_carries_the_suffix_fits_its_rule_and_is_unique(tmp_path_fact
         suffix = synth.config.environment_suffix
         names = names_of(synth.document)
         assert len(names) > 40
-        for kind, prop, rule_kind, value in names:
+        for kind, prop, _, value in names:
             if kind == "aws_iam_role" and value in naming.FIXED_ACCOUNT_ROLES:
                 continue
             assert suffix in value, (kind, prop, value)
-            assert naming.RULES[rule_kind].problems(value) == [], (kind, prop, value)
-            assert naming.forbidden_words(value.replace(suffix, "")) == [], (kind, prop, value)
+            assert aws_problems(kind, prop, value) == [], (kind, prop, value)  # AWS's rules, written independently
+            assert forbidden_in(value.replace(suffix, "")) == [], (kind, prop, value)
         per_namespace = Counter((rule_kind, value) for _, _, rule_kind, value in names)
         assert [k for k, n in per_namespace.items() if n > 1] == []
         seen_across.update({(rule_kind, value) for _, _, rule_kind, value in names})
@@ -64,3 +65,7 @@ def test_the_longest_suffix_fits_and_one_more_character_does_not():
     with pytest.raises(ConfigError, match="tightest name"):
         load({"ENVIRONMENT_SUFFIX": longest + "a"})
     assert Config().environment_suffix == "sbx01"
+
+
+def test_every_name_property_the_stack_sets_has_an_aws_rule_written_down():
+    assert set(naming.NAME_PROPERTIES) == set(AWS_NAME_RULES)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import zipfile
 
-from stack.iam import UNSCOPED_ACTIONS
+from aspects.facts import UNSCOPED_ACTIONS
 
 
 def test_function_settings(synthesized):
     fn = synthesized.one("aws_lambda_function")
-    assert fn["runtime"] >= "python3.12"
+    major, minor = (int(x) for x in fn["runtime"].removeprefix("python").split("."))
+    assert fn["runtime"].startswith("python") and (major, minor) >= (3, 12)  # "python3.9" < "python3.12" here
     assert fn["reserved_concurrent_executions"] == 1
     assert fn["kms_key_arn"].startswith("${aws_kms_key.")
     assert fn["tracing_config"]["mode"] == "Active"

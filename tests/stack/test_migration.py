@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from stack.config import DMS_CLASSES
+from aspects.facts import DMS_CLASSES
 
 
 def test_replication_instance(synthesized):

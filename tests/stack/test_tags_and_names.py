@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
+from aspects.facts import REQUIRED_TAG_KEYS
 from aspects.taggable import is_taggable
 from stack import naming
-from stack.config import REQUIRED_TAG_KEYS
-
-# Name-like properties per resource type (DESIGN.md's list), as Terraform spells them.
-NAME_PROPERTIES = ("name", "identifier", "cluster_identifier", "replication_instance_id", "endpoint_id",
-                   "replication_task_id", "replication_subnet_group_id", "function_name", "dashboard_name",
-                   "alarm_name", "resource_identifier")
-# DNS names are the applications' connection string, chosen by the operator, not AWS resource names.
-NOT_RESOURCE_NAMES = {("aws_route53_zone", "name"), ("aws_route53_record", "name"),
-                      ("aws_iam_role_policy", "name"), ("aws_rds_cluster_parameter_group", "parameter")}
+from tests.aws_names import AWS_NAME_RULES, aws_problems, forbidden_in
 
 
 def test_required_tags_on_every_taggable_resource(synthesized):
@@ -25,19 +18,20 @@ def test_required_tags_on_every_taggable_resource(synthesized):
     assert checked > 50
 
 
-def test_every_name_carries_the_suffix(synthesized):
+def test_every_name_carries_the_suffix_and_meets_awss_rule(synthesized):
     suffix = synthesized.config.environment_suffix
     seen = 0
     for kind, address, body in synthesized.all_resources():
-        for prop in NAME_PROPERTIES:
+        for (rtype, prop) in AWS_NAME_RULES:
             value = body.get(prop)
-            if not isinstance(value, str) or "${" in value or (kind, prop) in NOT_RESOURCE_NAMES:
+            if rtype != kind or not isinstance(value, str) or "${" in value:
                 continue
-            if value in naming.FIXED_ACCOUNT_ROLES:
-                continue
+            if kind == "aws_iam_role" and value in ("dms-vpc-role", "dms-cloudwatch-logs-role"):
+                continue  # DMS looks these two up by exact name (AWS DMS user guide)
             seen += 1
             assert suffix in value, f"{kind}.{address}.{prop} = {value!r}"
-            assert not naming.forbidden_words(value), f"{kind}.{address}.{prop} = {value!r}"
+            assert aws_problems(kind, prop, value) == [], f"{kind}.{address}.{prop} = {value!r}"
+            assert forbidden_in(value.replace(suffix, "")) == [], f"{kind}.{address}.{prop} = {value!r}"
     assert seen > 40
 
 
