@@ -90,6 +90,20 @@ def _exists(user: str) -> bool:
     return True
 
 
+SQL = Path(__file__).resolve().parent / "sql"
+
+
+def aurora_after_full_load(database: str) -> str:
+    """A database in the shared cluster holding what Aurora holds after the full load; its DSN."""
+    import psycopg
+
+    dsn = shared().create_database(database)
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute((SQL / "schema.sql").read_text())
+        connection.execute((SQL / "ready.sql").read_text())
+    return dsn
+
+
 _shared: ThrowawayPostgres | None = None
 
 

@@ -42,7 +42,6 @@ def tick(world: World, minutes: float = 16, n: int = 0) -> dict:
 
 
 def labels(world: World) -> set[str]:
-    history = world.clients["ssm"].get_parameter_history(Name=world.settings.state_parameter, MaxResults=50)
     out, token = set(), None
     while True:
         kwargs = {"NextToken": token} if token else {}

@@ -203,43 +203,25 @@ TestWriteCanaryMachine = WriteCanaryMachine.TestCase
 TestWriteCanaryMachine.settings = settings(max_examples=75, stateful_step_count=40, deadline=None)
 
 
-class SkipAStepBug(ControllerMachine):
-    """The same laws against a decision that jumps straight to the last canary step: they must catch it."""
-
-    def apply(self, trigger, gates_ok: bool = True, crash: bool = False):
-        original = logic.next_step
-        logic.next_step = lambda s, aurora: 100 if aurora < 100 else None
-        try:
-            return super().apply(trigger, gates_ok, crash)
-        finally:
-            logic.next_step = original
-
-
-class SyncForgottenBug(ControllerMachine):
-    """A flip that forgets the sequence sync: the laws must catch it."""
-
-    def apply(self, trigger, gates_ok: bool = True, crash: bool = False):
-        original = logic._cut_over
-
-        def without_sync(state, settings_, now, reason):
-            decision = original(state, settings_, now, reason)
-            return decision._replace(actions=tuple(a for a in decision.actions if not isinstance(a, SyncSequences)))
-        logic._cut_over = without_sync
-        try:
-            return super().apply(trigger, gates_ok, crash)
-        finally:
-            logic._cut_over = original
-
-
-def test_the_laws_catch_a_skipped_step():
-    machine = SkipAStepBug()
+def test_the_laws_catch_a_skipped_step(monkeypatch):
+    """The laws against a decision that jumps straight to the last canary step."""
+    monkeypatch.setattr(logic, "next_step", lambda settings_, aurora: 100 if aurora < 100 else None)
+    machine = ControllerMachine()
     machine.start(gates_ok=True)
     with pytest.raises(AssertionError, match="skipped a step"):
         machine.tick(gates_ok=True, crash=False)
 
 
-def test_the_laws_catch_a_flip_without_a_sequence_sync():
-    machine = SyncForgottenBug()
+def test_the_laws_catch_a_flip_without_a_sequence_sync(monkeypatch):
+    """The laws against a flip that forgets the sequence sync."""
+    original = logic._cut_over
+
+    def without_sync(state, settings_, now, reason):
+        decision = original(state, settings_, now, reason)
+        return decision._replace(actions=tuple(a for a in decision.actions if not isinstance(a, SyncSequences)))
+
+    monkeypatch.setattr(logic, "_cut_over", without_sync)
+    machine = ControllerMachine()
     machine.start(gates_ok=True)
     machine.canary_runs_its_course()
     with pytest.raises(AssertionError, match="before the sequences were synced"):

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import boto3
 from botocore.stub import ANY, Stubber
@@ -17,12 +16,12 @@ from moto.dms.models import dms_backends
 from stack.controller_contract import initial_event_record, initial_state
 from tests.controller.fakes import ACCOUNT, REGION, Clock, environment
 from tests.data_api import DataApiOverPostgres
-from tests.pg import shared
+from tests.dms_assessments import expect_start, queue_newest_run
+from tests.pg import aurora_after_full_load
 
 # Individual PostgreSQL assessments a run reports (names as DMS gives them; the controller does not pick them).
 PASSING_ASSESSMENTS = ("postgres-check-pk", "postgres-check-wal-level", "postgres-check-max-slot-wal-keep-size",
                        "postgres-check-longrunningtxn", "postgres-check-lob")
-SCHEMA = (Path(__file__).resolve().parents[1] / "sql" / "schema.sql").read_text()
 _databases = itertools.count()
 
 
@@ -32,16 +31,8 @@ class World:
 
     def __init__(self, **env_overrides: str):
         self.clock = Clock()
-        import psycopg
-
         database = f"aurora_{next(_databases)}"
-        self.dsn = shared().create_database(database)  # Aurora's data, in the session's real PostgreSQL
-        with psycopg.connect(self.dsn, autocommit=True) as connection:
-            connection.execute(SCHEMA)
-            # Ready to migrate: every table keyed (the schema file keeps two without, for the gates' own tests).
-            connection.execute("ALTER TABLE public.audit_log ADD COLUMN id bigserial PRIMARY KEY; "
-                               "ALTER TABLE public.loose_unique ALTER COLUMN code SET NOT NULL; "
-                               "CREATE SCHEMA awsdms_loopback")
+        self.dsn = aurora_after_full_load(database)  # Aurora's data, in the session's real PostgreSQL
         env_overrides = {"DATABASE_NAME": database, **env_overrides}
         session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
         self.clients = {name: session.client(name) for name in ("route53", "ssm", "dms", "cloudwatch", "rds", "sns",
@@ -167,33 +158,10 @@ class World:
                                   else individual)
 
     def _assessment_responses(self) -> None:
-        status, individual = self.assessment_result
-        self.assessments._queue.clear()  # one invocation's worth: what an interrupted one left is stale
-        run_arn = f"arn:aws:dms:{REGION}:{ACCOUNT}:assessment-run:RUN1"
-        created = datetime.now(UTC) + timedelta(minutes=1)  # after moto's task creation (wall clock)
-        self.assessments.add_response("describe_replication_task_assessment_runs", {"ReplicationTaskAssessmentRuns": [{
-            "ReplicationTaskAssessmentRunArn": run_arn, "ReplicationTaskArn": self.forward_arn, "Status": status,
-            "ReplicationTaskAssessmentRunCreationDate": created, "AssessmentRunName": "premigration-run1",
-            "ResultLocationBucket": self.settings.assessment_bucket,
-            "ResultLocationFolder": self.settings.assessment_folder,
-            "AssessmentProgress": {"IndividualAssessmentCount": len(individual),
-                                   "IndividualAssessmentCompletedCount": len(individual)}}]},
-            {"Filters": [{"Name": "replication-task-arn", "Values": [self.forward_arn]}]})
-        self.assessments.add_response("describe_replication_task_individual_assessments", {
-            "ReplicationTaskIndividualAssessments": [
-                {"ReplicationTaskIndividualAssessmentArn": f"{run_arn}:{n}", "ReplicationTaskAssessmentRunArn": run_arn,
-                 "IndividualAssessmentName": name, "Status": result}
-                for n, (name, result) in enumerate(individual.items())]},
-            {"Filters": [{"Name": "replication-task-assessment-run-arn", "Values": [run_arn]}]})
+        queue_newest_run(self.assessments, self.settings, *self.assessment_result)
 
     def expect_assessment_start(self) -> None:
-        self.assessments.add_response("start_replication_task_assessment_run", {"ReplicationTaskAssessmentRun": {
-            "ReplicationTaskAssessmentRunArn": f"arn:aws:dms:{REGION}:{ACCOUNT}:assessment-run:NEW",
-            "ReplicationTaskArn": self.forward_arn, "Status": "starting"}}, {
-            "ReplicationTaskArn": self.forward_arn, "ServiceAccessRoleArn": self.settings.assessment_role_arn,
-            "ResultLocationBucket": self.settings.assessment_bucket,
-            "ResultLocationFolder": self.settings.assessment_folder, "ResultEncryptionMode": "SSE_KMS",
-            "ResultKmsKeyArn": self.settings.assessment_key_arn, "AssessmentRunName": ANY})
+        expect_start(self.assessments, self.settings)
 
     def validation_clean(self, times: int = 1, pending: int = 0) -> None:
         self._assessment_responses()

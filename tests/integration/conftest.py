@@ -17,6 +17,8 @@ from pathlib import Path
 import boto3
 import pytest
 
+from tests.dms_assessments import expect_start, queue_newest_run
+
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = ("aurora_cluster_id", "dms_forward_task_arn", "dms_reverse_task_arn", "dms_forward_task_resource_id",
             "dms_replication_instance_id", "hosted_zone_id", "record_name", "reader_record_name", "record_ttl",
@@ -79,17 +81,10 @@ class LocalInvoker:
         from cutover.service import CLIENTS
 
         from tests.data_api import DataApiOverPostgres
-        from tests.pg import shared
+        from tests.pg import aurora_after_full_load
 
         clients = {n: aws(n) for n in CLIENTS}
-        self.dsn = shared().create_database(settings.database_name)
-        import psycopg
-
-        with psycopg.connect(self.dsn, autocommit=True) as connection:  # Aurora after the full load: keyed tables
-            connection.execute((ROOT / "tests" / "sql" / "schema.sql").read_text())
-            connection.execute("ALTER TABLE public.audit_log ADD COLUMN id bigserial PRIMARY KEY; "
-                               "ALTER TABLE public.loose_unique ALTER COLUMN code SET NOT NULL; "
-                               "CREATE SCHEMA awsdms_loopback")
+        self.dsn = aurora_after_full_load(settings.database_name)
         DataApiOverPostgres(self.dsn, resource_arn=settings.cluster_arn, secret_arn=settings.data_api_secret_arn,
                             database=settings.database_name).attach(clients["rds-data"])
         self.statistics = Stubber(aws("dms"))
@@ -123,28 +118,10 @@ class LocalInvoker:
         self.assessment_result = (status, individual)
 
     def expect_assessment_start(self) -> None:
-        from botocore.stub import ANY
-
-        s = self.settings
-        self.assessments.add_response("start_replication_task_assessment_run", {"ReplicationTaskAssessmentRun": {
-            "ReplicationTaskAssessmentRunArn": "arn:aws:dms:us-east-1:123456789012:assessment-run:EMULATED",
-            "Status": "starting"}}, {
-            "ReplicationTaskArn": s.forward_task_arn, "ServiceAccessRoleArn": s.assessment_role_arn,
-            "ResultLocationBucket": s.assessment_bucket, "ResultLocationFolder": s.assessment_folder,
-            "ResultEncryptionMode": "SSE_KMS", "ResultKmsKeyArn": s.assessment_key_arn, "AssessmentRunName": ANY})
+        expect_start(self.assessments, self.settings)
 
     def _assessment_responses(self) -> None:
-        status, individual = self.assessment_result
-        self.assessments._queue.clear()
-        run = "arn:aws:dms:us-east-1:123456789012:assessment-run:RUN1"
-        self.assessments.add_response("describe_replication_task_assessment_runs", {"ReplicationTaskAssessmentRuns": [{
-            "ReplicationTaskAssessmentRunArn": run, "Status": status, "AssessmentRunName": "premigration-run1",
-            "ReplicationTaskAssessmentRunCreationDate": datetime.now(UTC) + timedelta(minutes=1),
-            "ResultLocationBucket": self.settings.assessment_bucket,
-            "ResultLocationFolder": self.settings.assessment_folder}]})
-        self.assessments.add_response("describe_replication_task_individual_assessments", {
-            "ReplicationTaskIndividualAssessments": [{"IndividualAssessmentName": name, "Status": result}
-                                                     for name, result in individual.items()]})
+        queue_newest_run(self.assessments, self.settings, *self.assessment_result)
 
     def validation(self, pending: int = 0) -> None:
         self._assessment_responses()
