@@ -1,5 +1,5 @@
 """AWS's own naming rules for each name-like attribute the stack sets, written down from AWS's API
-references (not taken from stack/naming.py, which the tests check against them)."""
+references (not taken from aspects/names.py, which the tests check against them)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ AWS_NAME_RULES: dict[tuple[str, str], tuple[int, str, str]] = {
                                          "S3 bucket naming rules (3-63); Terraform appends 26 to a prefix"),
 }
 
-# What no name may contain (the project's rule), written out independently of stack/naming.py.
+# What no name may contain (the project's rule), written out independently of aspects/names.py.
 ENVIRONMENT_WORDS = ("prod", "production", "dev", "development", "stage", "staging")
 REGION_CODES = ("us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-central-1",
                 "ap-southeast-1", "ap-northeast-1", "useast1", "uswest2", "euwest1")

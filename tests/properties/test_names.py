@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aspects import names as name_rules
 from stack import naming
 from stack.config import Config, ConfigError, load
 from tests.aws_names import AWS_NAME_RULES, aws_problems, forbidden_in
@@ -23,7 +24,7 @@ def names_of(document: dict) -> list[tuple[str, str, str, str]]:
     out = []
     for kind, items in document.get("resource", {}).items():
         for body in items.values():
-            for (rtype, prop), rule_kind in naming.NAME_PROPERTIES.items():
+            for (rtype, prop), rule_kind in name_rules.NAME_PROPERTIES.items():
                 value = body.get(prop)
                 if rtype == kind and isinstance(value, str) and "${" not in value:
                     out.append((kind, prop, rule_kind, value))
@@ -40,7 +41,7 @@ def test_every_name_carries_the_suffix_fits_its_rule_and_is_unique(tmp_path_fact
         names = names_of(synth.document)
         assert len(names) > 40
         for kind, prop, _, value in names:
-            if kind == "aws_iam_role" and value in naming.FIXED_ACCOUNT_ROLES:
+            if kind == "aws_iam_role" and value in name_rules.FIXED_ACCOUNT_ROLES:
                 continue
             assert suffix in value, (kind, prop, value)
             assert aws_problems(kind, prop, value) == [], (kind, prop, value)  # AWS's rules, written independently
@@ -68,4 +69,4 @@ def test_the_longest_suffix_fits_and_one_more_character_does_not():
 
 
 def test_every_name_property_the_stack_sets_has_an_aws_rule_written_down():
-    assert set(naming.NAME_PROPERTIES) == set(AWS_NAME_RULES)
+    assert set(name_rules.NAME_PROPERTIES) == set(AWS_NAME_RULES)

@@ -3,7 +3,7 @@ listed as no physical name with its reason; a new attribute of either kind canno
 
 from __future__ import annotations
 
-from stack import naming
+from aspects import names
 
 SKIPPED_KEYS = {"//", "tags", "tags_all", "depends_on", "lifecycle", "provider"}
 
@@ -30,13 +30,13 @@ def test_every_name_like_attribute_is_judged(synthesized, variants):
         for kind, items in synth.document["resource"].items():
             for body in items.values():
                 for _, path, value in name_like(kind, "", body):
-                    if (kind, path) in naming.NAME_PROPERTIES:
-                        exempt = kind == "aws_iam_role" and value in naming.FIXED_ACCOUNT_ROLES
+                    if (kind, path) in names.NAME_PROPERTIES:
+                        exempt = kind == "aws_iam_role" and value in names.FIXED_ACCOUNT_ROLES
                         assert exempt or suffix in value, (kind, path, value)
                     else:
-                        assert (kind, path) in naming.NOT_PHYSICAL_NAMES, f"{kind}.{path}={value!r} is unjudged"
+                        assert (kind, path) in names.NOT_PHYSICAL_NAMES, f"{kind}.{path}={value!r} is unjudged"
 
 
 def test_every_exemption_has_a_reason():
-    assert all(len(reason) >= 10 for reason in naming.NOT_PHYSICAL_NAMES.values())
-    assert not set(naming.NOT_PHYSICAL_NAMES) & set(naming.NAME_PROPERTIES)
+    assert all(len(reason) >= 10 for reason in names.NOT_PHYSICAL_NAMES.values())
+    assert not set(names.NOT_PHYSICAL_NAMES) & set(names.NAME_PROPERTIES)
