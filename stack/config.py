@@ -577,9 +577,13 @@ def _check_cutover(c: Config, problems: list[str]) -> None:
 
 
 def _check_cutover_writes(c: Config, problems: list[str]) -> None:
-    if not 1 <= c.cutover.flip_max_lag_seconds <= c.monitoring.lag_threshold_seconds:
-        problems.append("cutover.flip_max_lag_seconds: must be 1 to monitoring.lag_threshold_seconds "
-                        f"({c.monitoring.lag_threshold_seconds}), got {c.cutover.flip_max_lag_seconds}")
+    # Bounded by the lag threshold when that is valid; a broken threshold is reported once, on its own field.
+    lag_low, lag_high = CONTROLLER_LIMITS["lag_threshold_seconds"]
+    threshold = c.monitoring.lag_threshold_seconds
+    ceiling = threshold if lag_low <= threshold <= lag_high else lag_high
+    if not 1 <= c.cutover.flip_max_lag_seconds <= ceiling:
+        problems.append(f"cutover.flip_max_lag_seconds: must be 1 to monitoring.lag_threshold_seconds ({ceiling}), "
+                        f"got {c.cutover.flip_max_lag_seconds}")
     low, high = CONTROLLER_LIMITS["sequence_gap"]
     if not low <= c.cutover.sequence_gap <= high:
         problems.append(f"cutover.sequence_gap: must be {low} to {high} (ids on-prem may still issue after the "

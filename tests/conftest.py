@@ -15,6 +15,8 @@ settings.register_profile("quick", max_examples=10, deadline=None)
 settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
+# Laws whose every example synthesizes whole stacks (about half a second each) take fewer examples.
+SYNTHESIZING = settings(max_examples=min(15, settings.default.max_examples))
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

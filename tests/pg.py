@@ -41,6 +41,7 @@ class ThrowawayPostgres:
         self.root = Path(tempfile.mkdtemp(prefix="pg-throwaway-"))
         self.port = _free_port()
         self.user = None
+        self.templates: set[str] = set()  # template databases loaded so far
         if os.geteuid() == 0:  # the server refuses to run as root
             self.user = next(pwd.getpwnam(name) for name in UNPRIVILEGED if _exists(name))
             os.chown(self.root, self.user.pw_uid, self.user.pw_gid)
@@ -94,14 +95,24 @@ SQL = Path(__file__).resolve().parent / "sql"
 
 
 def aurora_after_full_load(database: str) -> str:
-    """A database in the shared cluster holding what Aurora holds after the full load; its DSN."""
+    """A database in the shared cluster holding what Aurora holds after the full load; its DSN.
+
+    Loaded once into a template database; each call copies the template, as CREATE DATABASE does."""
     import psycopg
 
-    dsn = shared().create_database(database)
-    with psycopg.connect(dsn, autocommit=True) as connection:
-        connection.execute((SQL / "schema.sql").read_text())
-        connection.execute((SQL / "ready.sql").read_text())
-    return dsn
+    cluster = shared()
+    if AURORA_TEMPLATE not in cluster.templates:
+        with psycopg.connect(cluster.create_database(AURORA_TEMPLATE), autocommit=True) as connection:
+            connection.execute((SQL / "schema.sql").read_text())
+            connection.execute((SQL / "ready.sql").read_text())
+        cluster.templates.add(AURORA_TEMPLATE)
+    with psycopg.connect(cluster.dsn(), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{database}"')
+        connection.execute(f'CREATE DATABASE "{database}" TEMPLATE "{AURORA_TEMPLATE}"')
+    return cluster.dsn(database)
+
+
+AURORA_TEMPLATE = "aurora_after_full_load"
 
 
 _shared: ThrowawayPostgres | None = None

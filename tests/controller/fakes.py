@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 FORWARD = f"arn:aws:dms:{REGION}:{ACCOUNT}:task:fwd-test01"
 REVERSE = f"arn:aws:dms:{REGION}:{ACCOUNT}:task:rev-test01"
+
+
+@cache
+def session():
+    """One boto3 session for every emulated world: its loader reads each service model once, not per world."""
+    import boto3
+
+    return boto3.Session(region_name=REGION)
+
+
+def client(name: str, key: str = "testing", secret: str = "testing"):
+    return session().client(name, aws_access_key_id=key, aws_secret_access_key=secret)
 
 
 @dataclass

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from cutover.logic import CommandRefusedError
@@ -19,7 +18,7 @@ from moto import mock_aws, settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam.access_control import IAMRequest
 
-from tests.controller.fakes import REGION
+from tests.controller import fakes
 from tests.controller.walk import run_full_cutover
 from tests.controller.world import World
 
@@ -57,20 +56,22 @@ def signature_checked_except_route53(check):
     return wrapper
 
 
+class DeniedError(Exception):
+    """The first denial ends the run: what follows it proves nothing more."""
+
+
 def cutover_as(statements: list[dict]) -> list[str]:
     """Provision without authorization, then run the controller with only these statements; return
     what was denied (an error that stopped a step, or a notice that could not be sent)."""
     with mock_aws():
         world = World()
-        iam = boto3.client("iam", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
+        iam = fakes.client("iam")
         iam.create_user(UserName="controller")
         iam.put_user_policy(UserName="controller", PolicyName="cutover-controller",
                             PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))
         key = iam.create_access_key(UserName="controller")["AccessKey"]
-        session = boto3.Session(region_name=REGION, aws_access_key_id=key["AccessKeyId"],
-                                aws_secret_access_key=key["SecretAccessKey"])
         for name in ("route53", "ssm", "dms", "cloudwatch", "rds", "sns"):
-            client = session.client(name)
+            client = fakes.client(name, key["AccessKeyId"], key["SecretAccessKey"])
             if name == "route53":
                 client.meta.events.register("after-call.route53.ChangeResourceRecordSets", world._pending)
             world.clients[name] = client
@@ -80,6 +81,8 @@ def cutover_as(statements: list[dict]) -> list[str]:
         def handle(event):
             result = controller.handle(parse(event))
             denied.extend(result.get("problems", []))  # failed actions are kept pending, not raised
+            if denied:
+                raise DeniedError
             return result
 
         world.handle = handle
@@ -97,6 +100,8 @@ def cutover_as(statements: list[dict]) -> list[str]:
             run_full_cutover(world)
             result = world.handle({"command": "rollback", "reason": "drill"})
             assert result["phase"] == "rolled-back"
+        except DeniedError:
+            pass
         except (ClientError, AssertionError, CommandRefusedError) as error:  # a refusal names what it could not read
             response = getattr(error, "response", {})
             denied.append(f"{response.get('ResponseMetadata', {}).get('HTTPStatusCode')} "

@@ -7,13 +7,13 @@ import itertools
 import json
 from datetime import timedelta
 
-import boto3
 from botocore.stub import ANY, Stubber
 from cutover.service import Controller, Gateways
 from cutover.settings import Settings
 from moto.dms.models import dms_backends
 
 from stack.controller_contract import initial_event_record, initial_state
+from tests.controller import fakes
 from tests.controller.fakes import ACCOUNT, REGION, Clock, environment
 from tests.data_api import DataApiOverPostgres
 from tests.dms_assessments import expect_start, queue_newest_run
@@ -34,8 +34,7 @@ class World:
         database = f"aurora_{next(_databases)}"
         self.dsn = aurora_after_full_load(database)  # Aurora's data, in the session's real PostgreSQL
         env_overrides = {"DATABASE_NAME": database, **env_overrides}
-        session = boto3.Session(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
-        self.clients = {name: session.client(name) for name in ("route53", "ssm", "dms", "cloudwatch", "rds", "sns",
+        self.clients = {name: fakes.client(name) for name in ("route53", "ssm", "dms", "cloudwatch", "rds", "sns",
                                                                  "sqs", "kms", "backup")}
         c = self.clients
         key = c["kms"].create_key()["KeyMetadata"]["Arn"]
@@ -83,14 +82,14 @@ class World:
         env.update(FORWARD_TASK_ARN=self.forward_arn, REVERSE_TASK_ARN=self.reverse_arn, TOPIC_ARN=topic)
         self.env = env
         self.settings = Settings.from_env(env)
-        self.clients["rds-data"] = session.client("rds-data")
+        self.clients["rds-data"] = fakes.client("rds-data")
         self.data_api = DataApiOverPostgres(self.dsn, resource_arn=self.settings.cluster_arn,
                                             secret_arn=self.settings.data_api_secret_arn,
                                             database=self.settings.database_name)
         self.data_api.attach(self.clients["rds-data"])
-        self.statistics = Stubber(session.client("dms"))
+        self.statistics = Stubber(fakes.client("dms"))
         self.backups = Stubber(c["backup"])
-        self.assessments = Stubber(session.client("dms"))  # moto has no premigration assessments
+        self.assessments = Stubber(fakes.client("dms"))  # moto has no premigration assessments
         self.statistics.activate()
         self.backups.activate()
         self.assessments.activate()
@@ -145,10 +144,11 @@ class World:
         end = self.clock().replace(second=0, microsecond=0)
         dims = [{"Name": "ReplicationInstanceIdentifier", "Value": self.settings.dms_instance_id},
                 {"Name": "ReplicationTaskIdentifier", "Value": self.settings.forward_task_resource_id}]
-        self.clients["cloudwatch"].put_metric_data(Namespace="AWS/DMS", MetricData=[
-            {"MetricName": metric, "Dimensions": dims, "Value": seconds, "Unit": "Seconds",
-             "Timestamp": end - timedelta(minutes=m) + timedelta(seconds=30)}
-            for metric in ("CDCLatencySource", "CDCLatencyTarget") for m in range(1, minutes + 1)])
+        data = [{"MetricName": metric, "Dimensions": dims, "Value": seconds, "Unit": "Seconds",
+                 "Timestamp": end - timedelta(minutes=m) + timedelta(seconds=30)}
+                for metric in ("CDCLatencySource", "CDCLatencyTarget") for m in range(1, minutes + 1)]
+        for start in range(0, len(data), 20):  # small requests: moto parses a large one in quadratic time
+            self.clients["cloudwatch"].put_metric_data(Namespace="AWS/DMS", MetricData=data[start:start + 20])
 
     def assessed(self, status: str = "passed", individual: dict[str, str] | None = None) -> None:
         """From now on, the newest completed run of the forward task is this one (responses as the DMS API

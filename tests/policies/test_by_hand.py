@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 from aspects.registry import RULES
-from policies import gate
 from tests.conftest import ROOT
 
 CHECKOV = str(Path(sys.executable).with_name("checkov"))
@@ -188,29 +187,35 @@ def failures_by_stack(results: list[dict]) -> dict[str, set[str]]:
 
 
 @pytest.fixture(scope="module")
-def by_checkov_cli(cases, tmp_path_factory) -> dict[str, set[str]]:
-    """As the README tells users: from the project root, with the project's checkov configuration."""
-    reports = tmp_path_factory.mktemp("cli-reports")
-    run = subprocess.run([CHECKOV, "--config-file", ".checkov.yaml", "-d", str(cases / "stacks"), "-o", "json",
-                          "--output-file-path", str(reports)], cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, "LOG_LEVEL": "WARNING"}, check=False)
-    assert "Cannot load external check" not in run.stderr, run.stderr[-3000:]
-    report = json.loads((reports / "results_json.json").read_text())
+def both_ways(cases, tmp_path_factory) -> tuple[dict[str, set[str]], dict]:
+    """checkov's CLI as the README tells users (from the project root, with the project's configuration) and
+    the gate with --no-synth, run side by side over the same cases: (CLI failures by stack, gate verdict)."""
+    cli_reports, gate_reports = tmp_path_factory.mktemp("cli-reports"), tmp_path_factory.mktemp("gate-reports")
+    cli = subprocess.Popen([CHECKOV, "--config-file", ".checkov.yaml", "-d", str(cases / "stacks"), "-o", "json",
+                            "--output-file-path", str(cli_reports)], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, env={**os.environ, "LOG_LEVEL": "WARNING"})
+    gated = subprocess.Popen([sys.executable, "-m", "policies.gate", "--no-synth", "--outdir", str(cases),
+                              "--reports", str(gate_reports)], cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    _, cli_err = cli.communicate(timeout=900)
+    gate_out, gate_err = gated.communicate(timeout=900)
+    assert "Cannot load external check" not in cli_err, cli_err[-3000:]
+    assert gated.returncode == 1, gate_out[-3000:] + gate_err[-3000:]
+    report = json.loads((cli_reports / "results_json.json").read_text())
     report = report if isinstance(report, list) else [report]
     results = [{"stack": Path(r["file_path"]).parent.name, "check_id": r["check_id"]}
                for section in report for r in section["results"]["failed_checks"]]
-    return failures_by_stack(results)
+    return failures_by_stack(results), json.loads((gate_reports / "gate.json").read_text())
 
 
 @pytest.fixture(scope="module")
-def by_gate(cases, tmp_path_factory) -> dict[str, set[str]]:
-    reports = tmp_path_factory.mktemp("gate-reports")
-    run = subprocess.run([sys.executable, "-m", "policies.gate", "--no-synth", "--outdir", str(cases),
-                          "--reports", str(reports)], cwd=ROOT, capture_output=True, text=True, check=False)
-    assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
-    verdict = json.loads((reports / "gate.json").read_text())
-    failed = [r for r in verdict["results"] if r["status"] == "failed"]
-    return failures_by_stack(failed)
+def by_checkov_cli(both_ways) -> dict[str, set[str]]:
+    return both_ways[0]
+
+
+@pytest.fixture(scope="module")
+def by_gate(both_ways) -> dict[str, set[str]]:
+    return failures_by_stack([r for r in both_ways[1]["results"] if r["status"] == "failed"])
 
 
 def test_every_rule_has_a_hand_edit_case():
@@ -226,13 +231,11 @@ def test_both_ways_fail_exactly_the_rule_each_hand_edit_breaks(by_checkov_cli, b
     assert {check for check in gated if check.startswith("MIG-")} == expected
 
 
-def test_the_valid_suppression_is_reported_with_its_reason(cases, tmp_path):
-    code = gate.run(cases, synth=False, reports=tmp_path)
-    verdict = json.loads((tmp_path / "gate.json").read_text())
+def test_the_valid_suppression_is_reported_with_its_reason(both_ways):
+    verdict = both_ways[1]
     suppressed = [(r["stack"], r["check_id"], r["message"]) for r in verdict["results"] if r["status"] == "suppressed"]
     assert suppressed == [(stack_name("SUP valid: shared topic renamed"), "MIG-NAM-001",
                            "shared topic owned by the platform team")]
-    assert code == 1
 
 
 def test_checkov_from_another_directory_judges_the_file_it_is_given(cases, tmp_path):

@@ -6,15 +6,19 @@ from __future__ import annotations
 import itertools
 import json
 
-from hypothesis import event, given
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from stack.config import ConfigError, load, to_dict
-from tests.properties.strategies import single_fault, valid_config_env, valid_suffixes
+from tests.conftest import SYNTHESIZING
+from tests.properties.strategies import FAULTS, single_fault, valid_config_env, valid_suffixes
 from tests.synth import synth_configs
 
 _batches = itertools.count()
 
 
+@SYNTHESIZING
 @given(env=valid_config_env())
 def test_every_valid_configuration_synthesizes_with_no_finding(tmp_path_factory, env):
     config = load({**env, "ENVIRONMENT_SUFFIX": f"prop{next(_batches)}x"})  # valid by construction: no error
@@ -27,10 +31,12 @@ def test_every_valid_configuration_synthesizes_with_no_finding(tmp_path_factory,
     assert summary["non-compliant"] == 0, (synth.config, summary)
 
 
-@given(fault=single_fault())
-def test_one_broken_setting_is_refused_naming_exactly_that_setting(fault):
-    env, path = fault
-    event(f"fault: {path}")
+@pytest.mark.parametrize("variable", sorted(FAULTS))
+@settings(max_examples=min(10, settings.default.max_examples))
+@given(data=st.data())
+def test_one_broken_setting_is_refused_naming_exactly_that_setting(variable, data):
+    """Every setting of FAULTS, each broken alone in varied valid configurations."""
+    env, path = data.draw(single_fault(variable))
     try:
         load({**env, "ENVIRONMENT_SUFFIX": "fault01"})
     except ConfigError as error:

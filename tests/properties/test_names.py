@@ -13,6 +13,7 @@ from aspects import names as name_rules
 from stack import naming
 from stack.config import Config, ConfigError, load
 from tests.aws_names import AWS_NAME_RULES, aws_problems, forbidden_in
+from tests.conftest import SYNTHESIZING
 from tests.properties.strategies import INVALID_SUFFIXES, valid_suffixes
 from tests.synth import synth_configs
 
@@ -31,6 +32,7 @@ def names_of(document: dict) -> list[tuple[str, str, str, str]]:
     return out
 
 
+@SYNTHESIZING
 @given(suffixes=st.lists(valid_suffixes(), min_size=1, max_size=3, unique=True))
 def test_every_name_carries_the_suffix_fits_its_rule_and_is_unique(tmp_path_factory, suffixes):
     configs = [load({"ENVIRONMENT_SUFFIX": s}) for s in suffixes]  # valid suffixes load
