@@ -15,6 +15,8 @@ export JSII_NODE := $(abspath $(NODE))
 endif
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
+# pytest processes: one per core, at most 4 (each may run a synth and a PostgreSQL); 0 runs one process.
+TEST_WORKERS ?= auto
 
 .PHONY: gate synth test integration lint bench outputs clean
 
@@ -27,7 +29,7 @@ synth: $(DEPS)
 test: $(DEPS)
 	bash scripts/ensure_postgres.sh
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not integration"
+	$(BIN)/python -m pytest -m "not integration" $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --maxprocesses 4 --dist loadscope)
 	$(BIN)/python -m tests.integration.run_emulated
 
 # After a real `cdktf deploy` and `make outputs`: the integration suite against that deployment.

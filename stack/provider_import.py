@@ -21,8 +21,11 @@ def enabled() -> bool:
     return os.environ.get(SWITCH, "1") != "0"
 
 
-def install() -> bool:
-    """Register the light package unless it is switched off or the real one is already loaded."""
+def install(load_assembly: bool = True) -> bool:
+    """Register the light package unless it is switched off or the real one is already loaded.
+
+    Without `load_assembly` the jsii assembly loads with the first provider module imported, so a process
+    that never builds a stack (the integration suite) never pays for it."""
     if not enabled() or PACKAGE in sys.modules:
         return False
     spec = importlib.util.find_spec(PACKAGE)
@@ -34,6 +37,8 @@ def install() -> bool:
     package.__package__ = PACKAGE
     package.__spec__ = spec
     sys.modules[PACKAGE] = package
+    if not load_assembly:
+        return True
     try:
         importlib.import_module(f"{PACKAGE}._jsii")  # loads the jsii assembly every submodule needs
     except Exception:

@@ -1,4 +1,4 @@
-"""Shared fixtures: the provider is imported once and the default stack is synthesized once per session."""
+"""Shared fixtures: the provider is imported once per process and the default stack is synthesized once per run."""
 
 from __future__ import annotations
 
@@ -25,17 +25,24 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from stack import provider_import  # noqa: E402
 
-provider_import.install()
+provider_import.install(load_assembly=False)
 
-from tests.synth import Synth, synth_configs  # noqa: E402
+from tests.synth import Synth, synthesized_once  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """The default configuration's stack, synthesized once."""
+def run_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory every process of this test run shares (pytest-xdist gives each worker its own below it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def synthesized(run_base: Path) -> Synth:
+    """The default configuration's stack, synthesized once per run."""
     from stack.config import Config
 
-    return synth_configs([Config()], tmp_path_factory.mktemp("synth"))[0]
+    return synthesized_once([Config()], "synth", run_base)[0]
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +62,7 @@ def samples() -> dict[str, dict]:
 
 
 @pytest.fixture(scope="session")
-def variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synth]:
+def variants(run_base: Path) -> dict[str, Synth]:
     """The optional parts switched on, all synthesized together in one App."""
     from stack.config import load
 
@@ -70,5 +77,5 @@ def variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synth]:
                               "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"},
     }
     configs = {name: load(env) for name, env in envs.items()}
-    synths = synth_configs(list(configs.values()), tmp_path_factory.mktemp("variants"))
+    synths = synthesized_once(list(configs.values()), "variants", run_base)
     return dict(zip(configs, synths, strict=True))

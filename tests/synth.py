@@ -45,8 +45,27 @@ def synth_configs(configs: list[Config], outdir: Path) -> list[Synth]:
     for config in configs:
         MigrationStack(app, config.stack_name, config=config)
     app.synth()
+    return read_synths(configs, outdir)
+
+
+def read_synths(configs: list[Config], outdir: Path) -> list[Synth]:
+    """The stacks of `configs` as an earlier synth wrote them to `outdir`."""
     out = []
     for config in configs:
         path = outdir / "stacks" / config.stack_name / "cdk.tf.json"
         out.append(Synth(config=config, path=path, document=json.loads(path.read_text())))
     return out
+
+
+def synthesized_once(configs: list[Config], name: str, base: Path) -> list[Synth]:
+    """Synthesized once per test run, however many processes run the tests: the first to take the lock
+    synthesizes into `base`/`name`, which every process of the run shares; the others read what it wrote."""
+    from filelock import FileLock
+
+    outdir = base / name
+    with FileLock(str(base / f"{name}.lock")):
+        done = outdir / ".synthesized"
+        if not done.exists():
+            synth_configs(configs, outdir)
+            done.touch()
+    return read_synths(configs, outdir)
