@@ -29,7 +29,7 @@ synth: $(DEPS)
 test: $(DEPS)
 	bash scripts/ensure_postgres.sh
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not integration" $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --maxprocesses 4 --dist loadscope)
+	$(BIN)/python -m pytest -m "not integration" $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --maxprocesses 4 --dist loadscope --no-loadscope-reorder)
 	$(BIN)/python -m tests.integration.run_emulated
 
 # After a real `cdktf deploy` and `make outputs`: the integration suite against that deployment.

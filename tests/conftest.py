@@ -30,6 +30,13 @@ provider_import.install(load_assembly=False)
 from tests.synth import Synth, synthesized_once  # noqa: E402
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules holding a slow test first, so parallel processes start them early instead of ending on one
+    (make test hands out whole modules in collection order)."""
+    slow = {item.module.__name__ for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.module.__name__ not in slow)  # stable: a module's tests stay together
+
+
 @pytest.fixture(scope="session")
 def run_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory every process of this test run shares (pytest-xdist gives each worker its own below it)."""

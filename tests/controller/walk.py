@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+
+from tests.controller.world import World
+
 TICK = {"id": "tick", "source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+# The checkpoint versions the controller labels, one per milestone.
+MILESTONES = {"cutover-started", "cutover-complete", "rolled-back", "restore-started"}
 
 
 def tick(world, minutes=1):
@@ -44,3 +50,27 @@ def run_full_cutover(world) -> list:
     assert result["ok"] and result["phase"] == "cut-over", result
     seen.append(both(world))
     return seen
+
+
+def recorded_world(monkeypatch, **env) -> World:
+    """A world whose handler is the function's, cold-started on its environment, recording its AWS calls."""
+    world = World(**env)
+    for key, value in world.env.items():
+        monkeypatch.setenv(key, value)
+    handler = importlib.reload(importlib.import_module("handler"))
+    handler._controller = world.controller()
+    world.handle = world.recorded(handler.handle)
+    return world
+
+
+def labels(world: World) -> set[str]:
+    """Every label on any version of the checkpoint."""
+    out, token = set(), None
+    while True:
+        kwargs = {"NextToken": token} if token else {}
+        history = world.clients["ssm"].get_parameter_history(Name=world.settings.state_parameter, MaxResults=50,
+                                                             **kwargs)
+        out |= {label for version in history["Parameters"] for label in version.get("Labels", [])}
+        token = history.get("NextToken")
+        if not token:
+            return out

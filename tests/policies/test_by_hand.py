@@ -17,6 +17,7 @@ from aspects.registry import RULES
 from tests.conftest import ROOT
 
 CHECKOV = str(Path(sys.executable).with_name("checkov"))
+pytestmark = pytest.mark.slow
 
 
 def one(document: dict, kind: str, where=lambda body: True) -> dict:

@@ -18,6 +18,7 @@ from tests.synth import synth_configs
 _batches = itertools.count()
 
 
+@pytest.mark.slow
 @SYNTHESIZING
 @given(env=valid_config_env())
 def test_every_valid_configuration_synthesizes_with_no_finding(tmp_path_factory, env):

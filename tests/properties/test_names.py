@@ -32,6 +32,7 @@ def names_of(document: dict) -> list[tuple[str, str, str, str]]:
     return out
 
 
+@pytest.mark.slow
 @SYNTHESIZING
 @given(suffixes=st.lists(valid_suffixes(), min_size=1, max_size=3, unique=True))
 def test_every_name_carries_the_suffix_fits_its_rule_and_is_unique(tmp_path_factory, suffixes):

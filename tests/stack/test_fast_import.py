@@ -6,11 +6,14 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 PROBE = "import sys; import main; main.main(); print('PACKAGE_INIT', hasattr(sys.modules['cdktf_cdktf_provider_aws'], '__all__'))"
 
 
+@pytest.mark.slow
 def test_fast_and_stock_paths_are_byte_identical(synthesized, tmp_path):
     """The session's stack was synthesized on the fast path (tests/conftest.py installs it); the stock path
     runs here in a fresh interpreter on the same default configuration."""
