@@ -4,6 +4,7 @@ a notice. Each distinct operation fails once, at its first and at its last call.
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
@@ -69,20 +70,17 @@ def inject(world: World, service: str, operation: str, fault, occurrence: int) -
     return seen
 
 
-def baseline_calls(monkeypatch) -> tuple[list[tuple[str, str]], list[str]]:
-    with mock_aws():
-        world = recorded_world(monkeypatch)
-        for _ in range(3):
-            world.expect_backup()
-        full_run(world)
-        return [(s, op) for s, op, _ in world.calls], world.notices()
-
-
-@pytest.fixture(scope="module")
-def baseline():
+@functools.cache
+def fault_free_run() -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """The calls and notices of a full run without faults; collection needs its calls, the tests its notices."""
     mp = pytest.MonkeyPatch()
     try:
-        yield baseline_calls(mp)
+        with mock_aws():
+            world = recorded_world(mp)
+            for _ in range(3):
+                world.expect_backup()
+            full_run(world)
+            return tuple((s, op) for s, op, _ in world.calls), tuple(world.notices())
     finally:
         mp.undo()
 
@@ -90,11 +88,7 @@ def baseline():
 def fault_cases():
     """Each distinct operation of the run, failing once at its first and once at its last occurrence; the
     three kinds of fault rotate over the operations, so every kind meets first and last calls of many."""
-    mp = pytest.MonkeyPatch()
-    try:
-        calls, _ = baseline_calls(mp)
-    finally:
-        mp.undo()
+    calls, _ = fault_free_run()
     kinds = list(FAULTS)
     cases = []
     for index, operation in enumerate(dict.fromkeys(calls)):
@@ -108,9 +102,9 @@ def fault_cases():
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("service", "operation", "kind", "occurrence"), fault_cases())
-def test_one_failed_call_loses_no_checkpoint_label_or_notice(monkeypatch, baseline, service, operation, kind,
+def test_one_failed_call_loses_no_checkpoint_label_or_notice(monkeypatch, service, operation, kind,
                                                             occurrence):
-    _, expected_notices = baseline
+    expected_notices = list(fault_free_run()[1])
     with mock_aws():
         world = recorded_world(monkeypatch)
         for _ in range(3):  # a retried StartBackupJob reuses its idempotency token, so the job is the same
