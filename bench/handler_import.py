@@ -1,6 +1,9 @@
-"""Cold import time of the controller's handler over `import boto3` alone, and the function's zip size.
+"""Cold import time of the controller's handler over `import boto3` alone, the function's zip size, and what
+creating the clients costs a first invocation.
 
-Each import is timed in a fresh interpreter (no bytecode cache written), repeated; medians.
+Each import is timed in a fresh interpreter (no bytecode cache written). The two imports alternate, so a
+change in the machine's load between runs falls on both sides of a pair; the ratio is the median of the
+pairs' ratios.
 """
 
 from __future__ import annotations
@@ -17,15 +20,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PROBE = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+CLIENTS_PROBE = ("import boto3, time; t = time.perf_counter(); [boto3.client(n) for n in {names!r}]; "
+                 "print(time.perf_counter() - t)")
+TICK_CLIENTS = ("ssm", "route53")  # what a tick between canary steps calls (tests/controller/test_gateways.py)
 
 
-def timed(module: str, env: dict[str, str], repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-B", "-c", PROBE.format(module=module)], cwd=ROOT / "lambda",
-                             env=env, capture_output=True, text=True, check=True)
-        runs.append(float(out.stdout.strip()))
-    return statistics.median(runs)
+def once(probe: str, env: dict[str, str]) -> float:
+    out = subprocess.run([sys.executable, "-B", "-c", probe], cwd=ROOT / "lambda", env=env, capture_output=True,
+                         text=True, check=True)
+    return float(out.stdout.strip())
+
+
+def timed(probe: str, env: dict[str, str], repeat: int) -> float:
+    return statistics.median(once(probe, env) for _ in range(repeat))
 
 
 def zip_size() -> tuple[int, int]:
@@ -40,17 +47,28 @@ def zip_size() -> tuple[int, int]:
         return archive.stat().st_size, len(list(source.rglob("*.py")))
 
 
-def main(repeat: int = 7) -> None:
+def main(repeat: int = 15) -> None:
     from tests.controller.fakes import environment  # the function's environment, as deployed
 
     env = {**os.environ, **environment(), "PYTHONPATH": str(ROOT / "lambda")}
-    boto = timed("boto3", env, repeat)
-    handler = timed("handler", env, repeat)
+    pairs = [(once(PROBE.format(module="boto3"), env), once(PROBE.format(module="handler"), env))
+             for _ in range(repeat)]
+    boto = statistics.median(b for b, _ in pairs)
+    handler = statistics.median(h for _, h in pairs)
+    ratio = statistics.median(h / b for b, h in pairs)
     size, files = zip_size()
+    sys.path.insert(0, str(ROOT / "lambda"))
+    from cutover.service import CLIENTS
+
+    env = {**env, "AWS_DEFAULT_REGION": "us-east-1"}
+    every = timed(CLIENTS_PROBE.format(names=tuple(CLIENTS)), env, repeat)
+    tick = timed(CLIENTS_PROBE.format(names=TICK_CLIENTS), env, repeat)
     print(f"import boto3          median {boto * 1000:7.1f} ms")
     print(f"import handler        median {handler * 1000:7.1f} ms  (includes boto3)")
-    print(f"handler / boto3 = {handler / boto:.3f}  (target <= 1.2)")
+    print(f"handler / boto3 = {ratio:.3f}  (median of {repeat} alternating pairs; target <= 1.2)")
     print(f"function zip: {size / 1024:.1f} KiB, {files} files")
+    print(f"first invocation, creating clients: all {len(CLIENTS)} services {every * 1000:6.1f} ms; "
+          f"a tick's ({', '.join(TICK_CLIENTS)}) {tick * 1000:6.1f} ms (clients are created on first use)")
 
 
 if __name__ == "__main__":

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from cutover.gateways.clients import LazyClient
 from cutover.gateways.retry import with_backoff
 from cutover.gateways.route53 import RecordsError, Route53Gateway
 from cutover.gateways.ssm import CheckpointConflictError, ParameterGateway
@@ -142,3 +145,27 @@ def test_every_write_names_the_customer_managed_key():
         params.write_detecting_conflict("{}", 1)
         params.record_event("{}")
         assert [call.get("KeyId") for call in sent] == [CMK, CMK]
+
+
+def test_a_lazy_client_is_created_once_on_first_use():
+    made = []
+    lazy = LazyClient("ssm", lambda name: made.append(name) or SimpleNamespace(service=name))
+    assert made == []
+    assert lazy.service == "ssm" and lazy.service == "ssm"
+    assert made == ["ssm"]
+
+
+def test_a_cold_start_tick_creates_only_the_clients_it_calls(world, monkeypatch):
+    """The deployed handler's own clients (not the test world's): a tick between steps reads the checkpoint
+    and the records, so loading the other six service models would only slow its cold start."""
+    import handler
+
+    made, real = [], boto3.client
+    monkeypatch.setattr(boto3, "client", lambda name, *a, **k: made.append(name) or real(name, *a, **k))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    handler._controller = None
+    world.latency(5)
+    world.validation_clean()
+    result = handler.handle({"id": "cold", "source": "aws.events", "detail-type": "Scheduled Event", "detail": {}})
+    assert result["ok"] and result["phase"] == "replicating", result
+    assert sorted(made) == ["route53", "ssm"]
