@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cutover import logic
 from cutover.gates import AssessmentCheck, DataChecks, Gate, Observations, TaskStatus, evaluate
-from cutover.gateways.backup import BackupGateway
-from cutover.gateways.cloudwatch import CloudWatchGateway
-from cutover.gateways.dms import DmsGateway
-from cutover.gateways.rds import RdsGateway
 from cutover.gateways.retry import describe
 from cutover.gateways.route53 import NOT_SEEN_INSYNC, Route53Gateway
-from cutover.gateways.sns import SnsGateway
 from cutover.gateways.ssm import ParameterGateway
 from cutover.log import line
 from cutover.models import (
@@ -44,23 +40,39 @@ from cutover.models import (
 )
 from cutover.settings import Settings
 
+if TYPE_CHECKING:
+    from cutover.gateways.backup import BackupGateway
+    from cutover.gateways.cloudwatch import CloudWatchGateway
+    from cutover.gateways.data import DataApiGateway
+    from cutover.gateways.dms import DmsGateway
+    from cutover.gateways.rds import RdsGateway
+    from cutover.gateways.sns import SnsGateway
+
 CLIENTS = ("route53", "ssm", "dms", "cloudwatch", "rds", "rds-data", "sns", "backup")
 ASSESSABLE = ("ready", "stopped", "failed")  # DMS runs a premigration assessment only on a task in these
 
 
-class LazyDataApi:
-    """The Data API gateway and its SQL load on first use: most invocations (ticks) never need them, and
-    the function's cold start pays for every module it imports."""
+class Lazy:
+    """Stands in for a gateway that is built, and its module imported, on first use. Every invocation reads
+    the checkpoint and the records; most (the ticks between canary steps) need nothing else, and a cold start
+    pays for every module it imports (the Data API gateway also loads the SQL)."""
 
-    def __init__(self, client, **settings: object):
-        self.client, self.settings, self._gateway = client, settings, None
+    def __init__(self, module: str, name: str, client: Any, **settings: object):
+        object.__setattr__(self, "_recipe", (module, name, client, settings))
+        object.__setattr__(self, "_gateway", None)
 
-    def __getattr__(self, name: str):
+    def _built(self) -> Any:
         if self._gateway is None:
-            from cutover.gateways.data import DataApiGateway
+            module, name, client, settings = self._recipe
+            gateway = getattr(importlib.import_module(f"cutover.gateways.{module}"), name)(client, **settings)
+            object.__setattr__(self, "_gateway", gateway)
+        return self._gateway
 
-            self._gateway = DataApiGateway(self.client, **self.settings)
-        return getattr(self._gateway, name)
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._built(), attribute)
+
+    def __setattr__(self, attribute: str, value: Any) -> None:
+        setattr(self._built(), attribute, value)
 
 
 class Gateways(NamedTuple):
@@ -69,7 +81,7 @@ class Gateways(NamedTuple):
     dms: DmsGateway
     cloudwatch: CloudWatchGateway
     rds: RdsGateway
-    data: LazyDataApi
+    data: DataApiGateway
     sns: SnsGateway
     backup: BackupGateway
 
@@ -82,17 +94,18 @@ class Gateways(NamedTuple):
                                    aurora_id=s.aurora_set_id),
             parameters=ParameterGateway(clients["ssm"], state_name=s.state_parameter, event_name=s.event_parameter,
                                         key_id=s.checkpoint_key_arn),
-            dms=DmsGateway(clients["dms"], forward_arn=s.forward_task_arn, reverse_arn=s.reverse_task_arn),
-            cloudwatch=CloudWatchGateway(clients["cloudwatch"], instance_id=s.dms_instance_id,
-                                         task_resource_id=s.forward_task_resource_id, cluster_id=s.cluster_id),
-            rds=RdsGateway(clients["rds"], cluster_id=s.cluster_id, subnet_group=s.db_subnet_group,
-                           security_group_id=s.db_security_group_id, parameter_group=s.cluster_parameter_group,
-                           kms_key_arn=s.database_key_arn),
-            data=LazyDataApi(clients["rds-data"], cluster_arn=s.cluster_arn, secret_arn=s.data_api_secret_arn,
-                             database=s.database_name, schemas=s.migrated_schemas),
-            sns=SnsGateway(clients["sns"], topic_arn=s.topic_arn),
-            backup=BackupGateway(clients["backup"], vault_name=s.backup_vault_name, role_arn=s.backup_role_arn,
-                                 cluster_arn=s.cluster_arn))
+            dms=Lazy("dms", "DmsGateway", clients["dms"], forward_arn=s.forward_task_arn,
+                     reverse_arn=s.reverse_task_arn),
+            cloudwatch=Lazy("cloudwatch", "CloudWatchGateway", clients["cloudwatch"], instance_id=s.dms_instance_id,
+                            task_resource_id=s.forward_task_resource_id, cluster_id=s.cluster_id),
+            rds=Lazy("rds", "RdsGateway", clients["rds"], cluster_id=s.cluster_id, subnet_group=s.db_subnet_group,
+                     security_group_id=s.db_security_group_id, parameter_group=s.cluster_parameter_group,
+                     kms_key_arn=s.database_key_arn),
+            data=Lazy("data", "DataApiGateway", clients["rds-data"], cluster_arn=s.cluster_arn,
+                      secret_arn=s.data_api_secret_arn, database=s.database_name, schemas=s.migrated_schemas),
+            sns=Lazy("sns", "SnsGateway", clients["sns"], topic_arn=s.topic_arn),
+            backup=Lazy("backup", "BackupGateway", clients["backup"], vault_name=s.backup_vault_name,
+                        role_arn=s.backup_role_arn, cluster_arn=s.cluster_arn))
 
 
 def utc_now() -> datetime:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import boto3
@@ -12,7 +15,11 @@ from cutover.gateways.retry import with_backoff
 from cutover.gateways.route53 import RecordsError, Route53Gateway
 from cutover.gateways.ssm import CheckpointConflictError, ParameterGateway
 from cutover.models import Records, Weights
+from cutover.service import Lazy
 from moto import mock_aws
+
+from tests.conftest import ROOT
+from tests.controller.fakes import environment
 
 
 @pytest.fixture
@@ -169,3 +176,19 @@ def test_a_cold_start_tick_creates_only_the_clients_it_calls(world, monkeypatch)
     result = handler.handle({"id": "cold", "source": "aws.events", "detail-type": "Scheduled Event", "detail": {}})
     assert result["ok"] and result["phase"] == "replicating", result
     assert sorted(made) == ["route53", "ssm"]
+
+
+def test_a_lazy_gateway_is_built_on_first_use_and_takes_writes():
+    lazy = Lazy("sns", "SnsGateway", SimpleNamespace(), topic_arn="arn:aws:sns:us-east-1:123456789012:t")
+    assert lazy._gateway is None
+    assert lazy.topic_arn == "arn:aws:sns:us-east-1:123456789012:t"
+    lazy.topic_arn = "arn:aws:sns:us-east-1:123456789012:other"
+    assert lazy._gateway.topic_arn == "arn:aws:sns:us-east-1:123456789012:other"
+
+
+def test_a_cold_start_imports_only_the_gateways_every_invocation_uses():
+    probe = "import sys, handler; print(' '.join(sorted(m for m in sys.modules if m.startswith('cutover.gateways.'))))"
+    result = subprocess.run([sys.executable, "-B", "-c", probe], cwd=ROOT / "lambda", capture_output=True, text=True,
+                            env={**os.environ, **environment(), "PYTHONPATH": str(ROOT / "lambda")}, check=True)
+    assert result.stdout.split() == ["cutover.gateways.clients", "cutover.gateways.retry", "cutover.gateways.route53",
+                                     "cutover.gateways.ssm"]
