@@ -581,9 +581,10 @@ def _check_cutover_writes(c: Config, problems: list[str]) -> None:
     lag_low, lag_high = CONTROLLER_LIMITS["lag_threshold_seconds"]
     threshold = c.monitoring.lag_threshold_seconds
     ceiling = threshold if lag_low <= threshold <= lag_high else lag_high
-    if not 1 <= c.cutover.flip_max_lag_seconds <= ceiling:
-        problems.append(f"cutover.flip_max_lag_seconds: must be 1 to monitoring.lag_threshold_seconds ({ceiling}), "
-                        f"got {c.cutover.flip_max_lag_seconds}")
+    flip_low = CONTROLLER_LIMITS["flip_max_lag_seconds"][0]
+    if not flip_low <= c.cutover.flip_max_lag_seconds <= ceiling:
+        problems.append(f"cutover.flip_max_lag_seconds: must be {flip_low} to monitoring.lag_threshold_seconds "
+                        f"({ceiling}), got {c.cutover.flip_max_lag_seconds}")
     low, high = CONTROLLER_LIMITS["sequence_gap"]
     if not low <= c.cutover.sequence_gap <= high:
         problems.append(f"cutover.sequence_gap: must be {low} to {high} (ids on-prem may still issue after the "

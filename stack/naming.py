@@ -1,9 +1,9 @@
 """The one place physical names come from.
 
-Every name the stack gives a resource is listed in CATALOG with the kind of AWS rule it must meet (the rules
-themselves are the policy side's, aspects/names.py), so the
-longest allowed environment suffix is derived from the names themselves rather than guessed, and a
-name that cannot fit is a configuration error before anything is built.
+Every name the stack gives a resource is listed in CATALOG with the kind of AWS rule it must meet (the
+rules themselves are the policy side's, aspects/names.py), so the longest allowed environment suffix is
+derived from the names themselves rather than guessed, and a name that cannot fit is a configuration
+error before anything is built.
 """
 
 from __future__ import annotations
@@ -146,5 +146,3 @@ def suffix_problems(suffix: str) -> list[str]:
         out.append(f"{suffix!r} contains {', '.join(repr(w) for w in words)}: names carry no environment word, "
                    "region or account id")
     return out
-
-

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 from dataclasses import asdict, replace
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cutover import logic
 from cutover.gates import AssessmentCheck, DataChecks, Gate, Observations, TaskStatus, evaluate
+from cutover.gateways.lazy import gateway
 from cutover.gateways.retry import describe
 from cutover.gateways.route53 import NOT_SEEN_INSYNC, Route53Gateway
 from cutover.gateways.ssm import ParameterGateway
@@ -52,29 +52,6 @@ CLIENTS = ("route53", "ssm", "dms", "cloudwatch", "rds", "rds-data", "sns", "bac
 ASSESSABLE = ("ready", "stopped", "failed")  # DMS runs a premigration assessment only on a task in these
 
 
-class Lazy:
-    """Stands in for a gateway that is built, and its module imported, on first use. Every invocation reads
-    the checkpoint and the records; most (the ticks between canary steps) need nothing else, and a cold start
-    pays for every module it imports (the Data API gateway also loads the SQL)."""
-
-    def __init__(self, module: str, name: str, client: Any, **settings: object):
-        object.__setattr__(self, "_recipe", (module, name, client, settings))
-        object.__setattr__(self, "_gateway", None)
-
-    def _built(self) -> Any:
-        if self._gateway is None:
-            module, name, client, settings = self._recipe
-            gateway = getattr(importlib.import_module(f"cutover.gateways.{module}"), name)(client, **settings)
-            object.__setattr__(self, "_gateway", gateway)
-        return self._gateway
-
-    def __getattr__(self, attribute: str) -> Any:
-        return getattr(self._built(), attribute)
-
-    def __setattr__(self, attribute: str, value: Any) -> None:
-        setattr(self._built(), attribute, value)
-
-
 class Gateways(NamedTuple):
     route53: Route53Gateway
     parameters: ParameterGateway
@@ -94,18 +71,19 @@ class Gateways(NamedTuple):
                                    aurora_id=s.aurora_set_id),
             parameters=ParameterGateway(clients["ssm"], state_name=s.state_parameter, event_name=s.event_parameter,
                                         key_id=s.checkpoint_key_arn),
-            dms=Lazy("dms", "DmsGateway", clients["dms"], forward_arn=s.forward_task_arn,
-                     reverse_arn=s.reverse_task_arn),
-            cloudwatch=Lazy("cloudwatch", "CloudWatchGateway", clients["cloudwatch"], instance_id=s.dms_instance_id,
-                            task_resource_id=s.forward_task_resource_id, cluster_id=s.cluster_id),
-            rds=Lazy("rds", "RdsGateway", clients["rds"], cluster_id=s.cluster_id, subnet_group=s.db_subnet_group,
-                     security_group_id=s.db_security_group_id, parameter_group=s.cluster_parameter_group,
-                     kms_key_arn=s.database_key_arn),
-            data=Lazy("data", "DataApiGateway", clients["rds-data"], cluster_arn=s.cluster_arn,
-                      secret_arn=s.data_api_secret_arn, database=s.database_name, schemas=s.migrated_schemas),
-            sns=Lazy("sns", "SnsGateway", clients["sns"], topic_arn=s.topic_arn),
-            backup=Lazy("backup", "BackupGateway", clients["backup"], vault_name=s.backup_vault_name,
-                        role_arn=s.backup_role_arn, cluster_arn=s.cluster_arn))
+            dms=gateway("dms", "DmsGateway", clients["dms"], forward_arn=s.forward_task_arn,
+                        reverse_arn=s.reverse_task_arn),
+            cloudwatch=gateway("cloudwatch", "CloudWatchGateway", clients["cloudwatch"],
+                               instance_id=s.dms_instance_id, task_resource_id=s.forward_task_resource_id,
+                               cluster_id=s.cluster_id),
+            rds=gateway("rds", "RdsGateway", clients["rds"], cluster_id=s.cluster_id, subnet_group=s.db_subnet_group,
+                        security_group_id=s.db_security_group_id, parameter_group=s.cluster_parameter_group,
+                        kms_key_arn=s.database_key_arn),
+            data=gateway("data", "DataApiGateway", clients["rds-data"], cluster_arn=s.cluster_arn,
+                         secret_arn=s.data_api_secret_arn, database=s.database_name, schemas=s.migrated_schemas),
+            sns=gateway("sns", "SnsGateway", clients["sns"], topic_arn=s.topic_arn),
+            backup=gateway("backup", "BackupGateway", clients["backup"], vault_name=s.backup_vault_name,
+                           role_arn=s.backup_role_arn, cluster_arn=s.cluster_arn))
 
 
 def utc_now() -> datetime:

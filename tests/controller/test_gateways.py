@@ -10,12 +10,12 @@ from types import SimpleNamespace
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from cutover.gateways.clients import LazyClient
+from cutover.gateways.lazy import Lazy
+from cutover.gateways.lazy import gateway as lazy_gateway
 from cutover.gateways.retry import with_backoff
 from cutover.gateways.route53 import RecordsError, Route53Gateway
 from cutover.gateways.ssm import CheckpointConflictError, ParameterGateway
 from cutover.models import Records, Weights
-from cutover.service import Lazy
 from moto import mock_aws
 
 from tests.conftest import ROOT
@@ -156,7 +156,7 @@ def test_every_write_names_the_customer_managed_key():
 
 def test_a_lazy_client_is_created_once_on_first_use():
     made = []
-    lazy = LazyClient("ssm", lambda name: made.append(name) or SimpleNamespace(service=name))
+    lazy = Lazy(lambda: made.append("ssm") or SimpleNamespace(service="ssm"))
     assert made == []
     assert lazy.service == "ssm" and lazy.service == "ssm"
     assert made == ["ssm"]
@@ -179,16 +179,16 @@ def test_a_cold_start_tick_creates_only_the_clients_it_calls(world, monkeypatch)
 
 
 def test_a_lazy_gateway_is_built_on_first_use_and_takes_writes():
-    lazy = Lazy("sns", "SnsGateway", SimpleNamespace(), topic_arn="arn:aws:sns:us-east-1:123456789012:t")
-    assert lazy._gateway is None
+    lazy = lazy_gateway("sns", "SnsGateway", SimpleNamespace(), topic_arn="arn:aws:sns:us-east-1:123456789012:t")
+    assert lazy._target is None
     assert lazy.topic_arn == "arn:aws:sns:us-east-1:123456789012:t"
     lazy.topic_arn = "arn:aws:sns:us-east-1:123456789012:other"
-    assert lazy._gateway.topic_arn == "arn:aws:sns:us-east-1:123456789012:other"
+    assert lazy._target.topic_arn == "arn:aws:sns:us-east-1:123456789012:other"
 
 
 def test_a_cold_start_imports_only_the_gateways_every_invocation_uses():
     probe = "import sys, handler; print(' '.join(sorted(m for m in sys.modules if m.startswith('cutover.gateways.'))))"
     result = subprocess.run([sys.executable, "-B", "-c", probe], cwd=ROOT / "lambda", capture_output=True, text=True,
                             env={**os.environ, **environment(), "PYTHONPATH": str(ROOT / "lambda")}, check=True)
-    assert result.stdout.split() == ["cutover.gateways.clients", "cutover.gateways.retry", "cutover.gateways.route53",
+    assert result.stdout.split() == ["cutover.gateways.lazy", "cutover.gateways.retry", "cutover.gateways.route53",
                                      "cutover.gateways.ssm"]
