@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 
-import boto3
+from cutover.gateways.clients import make as make_client
 from cutover.gateways.lazy import Lazy
 from cutover.log import line
 from cutover.logic import CommandRefusedError
@@ -20,7 +20,7 @@ _controller: Controller | None = None
 def controller() -> Controller:
     global _controller
     if _controller is None:
-        clients = {name: Lazy(functools.partial(boto3.client, name)) for name in CLIENTS}
+        clients = {name: Lazy(functools.partial(make_client, name)) for name in CLIENTS}
         _controller = Controller(SETTINGS, Gateways.from_clients(SETTINGS, clients))
     return _controller
 

@@ -21,7 +21,10 @@ def session():
 
 
 def client(name: str, key: str = "testing", secret: str = "testing"):
-    return session().client(name, aws_access_key_id=key, aws_secret_access_key=secret)
+    """A client made as the function makes its own (retry budget, zone-aware timestamps)."""
+    from cutover.gateways import clients
+
+    return clients.make(name, session(), aws_access_key_id=key, aws_secret_access_key=secret)
 
 
 @dataclass

@@ -190,5 +190,5 @@ def test_a_cold_start_imports_only_the_gateways_every_invocation_uses():
     probe = "import sys, handler; print(' '.join(sorted(m for m in sys.modules if m.startswith('cutover.gateways.'))))"
     result = subprocess.run([sys.executable, "-B", "-c", probe], cwd=ROOT / "lambda", capture_output=True, text=True,
                             env={**os.environ, **environment(), "PYTHONPATH": str(ROOT / "lambda")}, check=True)
-    assert result.stdout.split() == ["cutover.gateways.lazy", "cutover.gateways.retry", "cutover.gateways.route53",
-                                     "cutover.gateways.ssm"]
+    assert result.stdout.split() == ["cutover.gateways.clients", "cutover.gateways.lazy", "cutover.gateways.retry",
+                                     "cutover.gateways.route53", "cutover.gateways.ssm"]

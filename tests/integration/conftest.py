@@ -47,7 +47,9 @@ def outputs() -> dict[str, str]:
 def aws(outputs):
     session = boto3.Session(region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
                             or "us-east-1")
-    return lambda service: session.client(service)
+    from cutover.gateways import clients
+
+    return lambda service: clients.make(service, session)
 
 
 class Clock:

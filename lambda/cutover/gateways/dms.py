@@ -1,8 +1,11 @@
-"""DMS: task status, table validation statistics, and starting the reverse task."""
+"""DMS: task status, table validation statistics, and starting the reverse task.
+
+Timestamps arrive zone-aware: the client's after-call hook (cutover.gateways.clients) normalizes every answer.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from cutover.gates import AssessmentCheck, TaskStatus, Validation
 from cutover.gateways.retry import with_backoff
@@ -46,7 +49,7 @@ class DmsGateway:
         running = f"{going[-1].get('AssessmentRunName')} ({going[-1].get('Status')})" if going else ""
         task = with_backoff(lambda: self.client.describe_replication_tasks(
             Filters=[{"Name": "replication-task-arn", "Values": [self.forward_arn]}], WithoutSettings=True))
-        task_created = _utc(next(iter(task.get("ReplicationTasks") or []), {}).get("ReplicationTaskCreationDate"))
+        task_created = next(iter(task.get("ReplicationTasks") or []), {}).get("ReplicationTaskCreationDate")
         if not done:
             return AssessmentCheck("", "none", task_created_at=task_created, newer_running=running)
         run = done[-1]
@@ -56,7 +59,7 @@ class DmsGateway:
         names = lambda *statuses: tuple(sorted(i["IndividualAssessmentName"] for i in individual  # noqa: E731
                                                if i.get("Status") in statuses))
         return AssessmentCheck(
-            run.get("AssessmentRunName", run["ReplicationTaskAssessmentRunArn"]), run["Status"], _utc(created(run)),
+            run.get("AssessmentRunName", run["ReplicationTaskAssessmentRunArn"]), run["Status"], created(run),
             task_created, names(*FAILING), names("warning"),
             f"s3://{run.get('ResultLocationBucket', '')}/{run.get('ResultLocationFolder', '')}", running)
 
@@ -112,10 +115,3 @@ class DmsGateway:
         with_backoff(lambda: self.client.start_replication_task(
             ReplicationTaskArn=self.reverse_arn, StartReplicationTaskType="resume-processing"))
         return f"resumed from its last stop position (was {status})"
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """The API's timestamps, made comparable (a timestamp without a zone is UTC)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
