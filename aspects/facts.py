@@ -8,6 +8,10 @@ Sources: AWS DMS user guide, "Error handling task settings", "Target metadata ta
 
 from __future__ import annotations
 
+from stack.controller_contract import LIMITS as CONTROLLER_LIMITS
+from stack.controller_contract import models as controller_models
+from stack.controller_contract import settings as controller_settings
+
 # vCPU and GiB of memory per DMS class (AWS DMS user guide, "Choosing the right replication instance").
 DMS_CLASSES: dict[str, tuple[int, int]] = {
     "dms.t3.medium": (2, 4),
@@ -66,3 +70,29 @@ def version_tuple(value: object) -> tuple[int, ...] | None:
     if not all(p.isdigit() for p in parts):
         return None
     return tuple(int(p) for p in parts)
+
+
+# Numbers the cutover's design fixes. The configuration is validated against the same bounds, so a value the
+# config accepts is one the rules accept.
+# Point-in-time recovery: a restore to the pre-cutover checkpoint needs 7 days at least; RDS keeps 35 at most.
+PITR_DAYS = (7, 35)
+# The weighted records' TTL: a rollback reaches every new lookup within it, so the runbook promises at most 5 min.
+RECORD_TTL_SECONDS = (10, 300)
+# CloudWatch Logs accepts only these retention values (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                      2922, 3288, 3653)
+# PCI DSS 10.5.1: a year of audit log history, the controller's decisions and the database's logs included.
+MIN_LOG_RETENTION_DAYS = 365
+# The lag budget: an alarm above it lets the cutover move while the replica is further behind than promised.
+MAX_LAG_THRESHOLD_SECONDS = CONTROLLER_LIMITS["lag_threshold_seconds"][1]
+# The controller's function: its timeout covers its longest wait, and Lambda allows 900 s at most.
+MIN_CONTROLLER_TIMEOUT_SECONDS = controller_settings.MIN_FUNCTION_TIMEOUT_SECONDS
+MAX_LAMBDA_TIMEOUT_SECONDS = 900
+
+# What wakes the controller, as the controller defines it: DMS task state changes, the lag alarms' state
+# changes, and a tick once a minute.
+DMS_EVENT = controller_models.DMS_EVENT
+DMS_EVENT_TYPES = controller_models.TASK_EVENT_TYPES
+ALARM_EVENT = controller_models.ALARM_EVENT
+TICK_SCHEDULES = ("rate(1 minute)", "cron(* * * * ? *)")
+LAG_METRICS = ("CDCLatencySource", "CDCLatencyTarget")

@@ -27,8 +27,10 @@ def render() -> str:
     never = [rule for rule in RULES.values() if not rule.suppressible]
     lines += ["", "## Never suppressible", "",
               "Encryption, TLS, public exposure, engine capability, the controller's ownership of weights, "
-              "checkpoints and task settings, full load and CDC, destroyability, secret literals and the "
-              "replication's data safety cannot be suppressed, in code (`suppress` refuses) or by a hand-written "
+              "checkpoints and task settings, full load and CDC, destroyability, secret literals, the "
+              "replication's data safety, the numbers the rollback relies on (recovery window, TTL, lag budget) "
+              "and the controller's wiring (its events, alarms, checkpoints, records, tasks, concurrency, "
+              "dead letters and timeout) cannot be suppressed, in code (`suppress` refuses) or by a hand-written "
               f"entry in `cdk.tf.json` (the gate fails it as {UNUSED_SUPPRESSION}):", ""]
     lines += [f"- {rule.id}: {rule.statement}" for rule in never]
     return "\n".join(lines) + "\n"

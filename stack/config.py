@@ -22,6 +22,10 @@ from aspects.facts import (
     DMS_MIN_ENGINE_VERSION,
     DMS_MIN_GIB,
     DMS_MIN_VCPU,
+    LOG_RETENTION_DAYS,
+    MIN_LOG_RETENTION_DAYS,
+    PITR_DAYS,
+    RECORD_TTL_SECONDS,
     version_tuple,
 )
 from stack import naming
@@ -415,14 +419,12 @@ def _check_network(c: Config, problems: list[str]) -> None:
     _check_retention("network.flow_log_retention_days", n.flow_log_retention_days, problems)
 
 
-# CloudWatch Logs accepts only these retention values (PutRetentionPolicy).
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-                      2922, 3288, 3653)
-
-
 def _check_retention(path: str, value: int, problems: list[str]) -> None:
     if value not in LOG_RETENTION_DAYS:
         problems.append(f"{path}: CloudWatch Logs accepts only {', '.join(map(str, LOG_RETENTION_DAYS))} days, got {value}")
+    elif value < MIN_LOG_RETENTION_DAYS:
+        problems.append(f"{path}: must be at least {MIN_LOG_RETENTION_DAYS} days (a year of audit log history, "
+                        f"PCI DSS 10.5.1), got {value}")
 
 
 def _check_port(path: str, value: int, problems: list[str]) -> None:
@@ -454,9 +456,10 @@ def _check_database(c: Config, problems: list[str]) -> None:
             problems.append(f"database.{name}: must be a lowercase PostgreSQL identifier (letter or _, then letters, "
                             f"digits, _; at most 63) and not a reserved name, got {value!r}")
     _check_port("database.port", d.port, problems)
-    if not 7 <= d.backup_retention_days <= 35:
-        problems.append("database.backup_retention_days: must be 7 to 35 (7 days of point-in-time recovery at least), "
-                        f"got {d.backup_retention_days}")
+    low, high = PITR_DAYS
+    if not low <= d.backup_retention_days <= high:
+        problems.append(f"database.backup_retention_days: must be {low} to {high} ({low} days of point-in-time "
+                        f"recovery at least), got {d.backup_retention_days}")
     _check_retention("database.log_retention_days", d.log_retention_days, problems)
 
 
@@ -560,9 +563,10 @@ def _check_dns(c: Config, problems: list[str]) -> None:
         problems.append(f"dns.reader_record_name: {d.reader_record_name!r} must be one lowercase DNS label")
     elif d.reader_record_name == d.record_name:
         problems.append("dns.reader_record_name: must differ from dns.record_name (readers canary, writes flip)")
-    if not 10 <= d.ttl_seconds <= 300:
-        problems.append("dns.ttl_seconds: must be 10 to 300 (short, so a weight change takes effect within minutes), "
-                        f"got {d.ttl_seconds}")
+    low, high = RECORD_TTL_SECONDS
+    if not low <= d.ttl_seconds <= high:
+        problems.append(f"dns.ttl_seconds: must be {low} to {high} (short, so a weight change takes effect within "
+                        f"minutes), got {d.ttl_seconds}")
 
 
 def _check_cutover(c: Config, problems: list[str]) -> None:
@@ -648,7 +652,7 @@ DOCS: dict[str, str] = {
     "network.onprem_transit_gateway_id": "Transit gateway that reaches on-prem; empty attaches a virtual private "
                                          "gateway for a site-to-site VPN",
     "network.availability_zones": "3 zones for the subnets and the Aurora instances; empty takes the first 3 available",
-    "network.flow_log_retention_days": "Retention of the VPC flow logs (a CloudWatch Logs retention value)",
+    "network.flow_log_retention_days": "Retention of the VPC flow logs (a CloudWatch Logs retention value, 365 days at least)",
     "database.engine_version": "Aurora PostgreSQL engine version",
     "database.instance_class": "Aurora instance class of the writer and both readers",
     "database.database_name": "Database created in Aurora (the DMS target)",
@@ -656,7 +660,7 @@ DOCS: dict[str, str] = {
     "database.port": "Aurora port",
     "database.backup_retention_days": "Automated backups and point-in-time recovery window (7 to 35 days)",
     "database.backtrack_window_seconds": "Must stay 0: Aurora PostgreSQL has no backtrack (see Rollback)",
-    "database.log_retention_days": "Retention of the PostgreSQL, DMS task and controller log groups",
+    "database.log_retention_days": "Retention of the PostgreSQL, DMS task and controller log groups (365 days at least)",
     "migration.onprem_host": "DNS name of the on-prem PostgreSQL primary (the writer name's on-prem target)",
     "migration.onprem_reader_host": "DNS name the reader name points to on-prem (empty: onprem_host)",
     "migration.onprem_port": "Port of the on-prem PostgreSQL",

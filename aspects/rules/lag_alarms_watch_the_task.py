@@ -1,8 +1,7 @@
 """CDC latency alarms use the task's resource id as ReplicationTaskIdentifier and a threshold of at most 60 s."""
 
 from aspects.engine import Resource, Rule, Severity, Violation
-
-MAX_THRESHOLD = 60
+from aspects.facts import MAX_LAG_THRESHOLD_SECONDS as MAX_THRESHOLD
 
 
 def check(r: Resource):

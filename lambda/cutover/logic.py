@@ -15,6 +15,7 @@ from cutover.gates import Gate, TaskStatus, all_pass
 from cutover.models import (
     ALL_ON_AURORA,
     ALL_ON_PREM,
+    STOPPING_EVENT_TYPES,
     AdviseOnpremSequences,
     AlarmEvent,
     Command,
@@ -39,7 +40,6 @@ from cutover.models import (
 )
 from cutover.settings import Settings
 
-STOPPING_EVENTS = {"REPLICATION_TASK_FAILED", "REPLICATION_TASK_STOPPED", "REPLICATION_TASK_DELETED"}
 IDLE_PHASES = {Phase.REPLICATING, Phase.ROLLED_BACK}
 CANARY_PHASES = {Phase.SHIFTING, Phase.AWAITING_FLIP}
 
@@ -212,7 +212,7 @@ def _task_event(state: State, event: TaskEvent, settings: Settings, now: datetim
     record = (RecordEvent(event), Notify(f"DMS {which or 'unknown'} task: {event.event_type}", event.message))
     if which is None:
         return Decision(state, record, result={"outcome": "event of an unknown task recorded"})
-    stopping = event.event_type in STOPPING_EVENTS
+    stopping = event.event_type in STOPPING_EVENT_TYPES
     if not stopping or state.phase not in (*CANARY_PHASES, Phase.HELD, Phase.CUT_OVER):
         return Decision(state, record, result={"outcome": "recorded"})
     if which == "reverse":

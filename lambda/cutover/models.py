@@ -164,6 +164,14 @@ INITIAL_STATE = State()
 # Inputs ---------------------------------------------------------------------------------------------
 
 
+# The events the controller is subscribed to; the stack's rules match exactly these (MIG-CTL-004 checks it).
+DMS_EVENT = ("aws.dms", "DMS Replication Task State Change")
+STOPPING_EVENT_TYPES = ("REPLICATION_TASK_STOPPED", "REPLICATION_TASK_FAILED", "REPLICATION_TASK_DELETED")
+TASK_EVENT_TYPES = ("REPLICATION_TASK_STARTED", *STOPPING_EVENT_TYPES)  # FAILED: what an OOM-killed task fires
+ALARM_EVENT = ("aws.cloudwatch", "CloudWatch Alarm State Change")
+TICK_EVENT = ("aws.events", "Scheduled Event")
+
+
 class TaskEvent(NamedTuple):
     event_id: str
     task_arn: str
@@ -206,19 +214,19 @@ def parse(event: Any) -> Trigger:
     source, detail_type = event.get("source"), event.get("detail-type")
     event_id = str(event.get("id") or "")
     detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
-    if source == "aws.dms" and detail_type == "DMS Replication Task State Change":
+    if (source, detail_type) == DMS_EVENT:
         resources = event.get("resources") or []
         event_type = detail.get("eventType")
         if not resources or not isinstance(event_type, str):
             raise InputError("DMS event without resources or detail.eventType")
         return TaskEvent(event_id, str(resources[0]), event_type, str(detail.get("detailMessage", "")),
                          _event_time(event))
-    if source == "aws.cloudwatch" and detail_type == "CloudWatch Alarm State Change":
+    if (source, detail_type) == ALARM_EVENT:
         state = (detail.get("state") or {}).get("value")
         if not detail.get("alarmName") or state not in ("ALARM", "OK", "INSUFFICIENT_DATA"):
             raise InputError("alarm event without detail.alarmName or a known detail.state.value")
         return AlarmEvent(event_id, detail["alarmName"], state, str((detail.get("state") or {}).get("reason", "")))
-    if source == "aws.events" and detail_type == "Scheduled Event":
+    if (source, detail_type) == TICK_EVENT:
         return Tick(event_id)
     raise InputError(f"unknown input: source={source!r} detail-type={detail_type!r}; "
                      f"operator commands look like {{\"command\": \"status\"}}")

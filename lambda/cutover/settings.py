@@ -24,6 +24,11 @@ LIMITS: dict[str, tuple[int, int]] = {
     "flip_max_lag_seconds": (1, 60),
     "sequence_gap": (1000, 1_000_000_000_000),
 }
+# One invocation's longest wait is Route 53's INSYNC (the gateway gives up after this and counts the change as
+# made); the function's timeout leaves room for the calls around it (MIG-CTL-003 checks the deployed value).
+INSYNC_WAIT_SECONDS = 90
+CALLS_BUDGET_SECONDS = 30
+MIN_FUNCTION_TIMEOUT_SECONDS = INSYNC_WAIT_SECONDS + CALLS_BUDGET_SECONDS
 BOOLEANS = ("rollback_on_alarm", "write_canary", "auto_flip")
 LISTS = ("lag_alarm_names", "migrated_schemas", "assessment_exclusions")
 

@@ -18,7 +18,7 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
-from stack import iam, naming
+from stack import controller_contract, iam, naming
 from stack.iam import Account
 from stack.lambda_package import package_source
 
@@ -82,7 +82,8 @@ class Cutover(Construct):
         code = TerraformAsset(self, "code", path=package_source(), type=AssetType.ARCHIVE)
         self.function = LambdaFunction(
             self, "function", function_name=self.function_name, role=self.role.arn, runtime=RUNTIME,
-            handler="handler.handle", filename=code.path, source_code_hash=code.asset_hash, timeout=120,
+            handler="handler.handle", filename=code.path, source_code_hash=code.asset_hash,
+            timeout=controller_contract.settings.MIN_FUNCTION_TIMEOUT_SECONDS,
             memory_size=256, architectures=["arm64"], reserved_concurrent_executions=1,
             kms_key_arn=targets.app_key_arn, environment={"variables": environment},
             dead_letter_config={"target_arn": self.dead_letters.arn}, tracing_config={"mode": "Active"},

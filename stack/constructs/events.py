@@ -16,11 +16,9 @@ from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from constructs import Construct
 
+from aspects.facts import ALARM_EVENT, DMS_EVENT, DMS_EVENT_TYPES, TICK_SCHEDULES
 from stack import iam, naming
 from stack.iam import Account
-
-DMS_EVENT_TYPES = ["REPLICATION_TASK_STARTED", "REPLICATION_TASK_STOPPED", "REPLICATION_TASK_FAILED",
-                   "REPLICATION_TASK_DELETED"]
 
 
 class Events(Construct):
@@ -39,18 +37,18 @@ class Events(Construct):
             "dms": CloudwatchEventRule(
                 self, "dms-task-state", name=naming.name("rule_dms", suffix),
                 description="DMS replication task state changes of the migration tasks",
-                event_pattern=json.dumps({"source": ["aws.dms"], "detail-type": ["DMS Replication Task State Change"],
-                                          "resources": task_arns, "detail": {"eventType": DMS_EVENT_TYPES}})),
+                event_pattern=json.dumps({"source": [DMS_EVENT[0]], "detail-type": [DMS_EVENT[1]],
+                                          "resources": task_arns, "detail": {"eventType": list(DMS_EVENT_TYPES)}})),
             "lag-alarm": CloudwatchEventRule(
                 self, "lag-alarm-state", name=naming.name("rule_lag_alarm", suffix),
                 description="State changes of the CDC latency alarms",
                 event_pattern=json.dumps({
-                    "source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"],
+                    "source": [ALARM_EVENT[0]], "detail-type": [ALARM_EVENT[1]],
                     "resources": [account.arn("cloudwatch", f"alarm:{name}") for name in alarm_names]})),
             "tick": CloudwatchEventRule(
                 self, "cutover-tick", name=naming.name("rule_tick", suffix),
                 description="Advances an in-progress cutover by at most one step",
-                schedule_expression="rate(1 minute)"),
+                schedule_expression=TICK_SCHEDULES[0]),
         }
 
     def route_to(self, function_arn: str, function_name: str) -> None:

@@ -6,11 +6,14 @@ thing the rule is about. The non-compliant variant must trigger exactly that rul
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.backup_vault import BackupVault
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
@@ -20,6 +23,7 @@ from cdktf_cdktf_provider_aws.dms_replication_task import DmsReplicationTask
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
 from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
@@ -44,6 +48,10 @@ from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from constructs import Construct
 
+from stack.controller_contract import settings as controller_settings
+
+MIN_FUNCTION_TIMEOUT_SECONDS = controller_settings.MIN_FUNCTION_TIMEOUT_SECONDS
+
 SUFFIX = "case01"
 DENY_PLAIN = {"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*",
               "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
@@ -60,7 +68,7 @@ def cluster(scope: Construct, zones: tuple[str, ...] = ("a", "b", "c"), **overri
     key = cmk(scope)
     settings = dict(cluster_identifier=f"aurora-{SUFFIX}", engine="aurora-postgresql", storage_encrypted=True,
                     kms_key_id=key.arn, db_cluster_parameter_group_name=group.name, deletion_protection=False,
-                    skip_final_snapshot=True, manage_master_user_password=True,
+                    skip_final_snapshot=True, manage_master_user_password=True, backup_retention_period=7,
                     master_user_secret_kms_key_id=key.arn, master_username="admin_user")
     watched = overrides.pop("watched", True)
     settings.update(overrides)
@@ -167,10 +175,18 @@ def function(scope: Construct, *, key: bool = True) -> None:
                    kms_key_arn=cmk(scope).arn if key else None)
 
 
-def record_pair(scope: Construct, aurora_weight: int, ignore: tuple[str, ...] = ("weighted_routing_policy",)) -> None:
+def record_pair(scope: Construct, aurora_weight: int, ignore: tuple[str, ...] = ("weighted_routing_policy",),
+                ttl: int = 60, name: str = "db") -> Route53Zone:
     zone = Route53Zone(scope, "zone", name="db.example.internal", force_destroy=True)
+    weighted_pair(scope, zone, name, aurora_weight, ignore, ttl)
+    return zone
+
+
+def weighted_pair(scope: Construct, zone: Route53Zone, name: str, aurora_weight: int = 0,
+                  ignore: tuple[str, ...] = ("weighted_routing_policy",), ttl: int = 60) -> None:
     for set_id, weight in (("onprem", 100 - aurora_weight), ("aurora", aurora_weight)):
-        Route53Record(scope, set_id, zone_id=zone.zone_id, name="db.db.example.internal", type="CNAME", ttl=60,
+        Route53Record(scope, f"{name}-{set_id}", zone_id=zone.zone_id, name=f"{name}.db.example.internal",
+                      type="CNAME", ttl=ttl,
                       set_identifier=set_id, records=[f"{set_id}.example.com"], weighted_routing_policy={"weight": weight},
                       lifecycle=TerraformResourceLifecycle(ignore_changes=list(ignore)))
 
@@ -196,6 +212,74 @@ def bucket(scope: Construct, *, encrypted: bool = True, private: bool = True, tl
                               ignore_public_acls=True, restrict_public_buckets=private)
     deny = {**DENY_PLAIN, "Action": "s3:*"} if tls else {**DENY_PLAIN, "Effect": "Allow", "Principal": {"AWS": "x"}}
     S3BucketPolicy(scope, "policy", bucket=store.id, policy=json.dumps({"Version": "2012-10-17", "Statement": [deny]}))
+
+
+# The controller's world (MIG-CTL-*): its function and everything its environment names, each break one fault.
+CONTROLLER_BREAKS = ("concurrency", "dead letters", "timeout", "events", "alarms", "checkpoints", "records", "tasks",
+                     "data api")
+
+
+def controller(scope: Construct, broken: str | None = None) -> None:
+    assert broken in (None, *CONTROLLER_BREAKS), broken
+    database = cluster(scope, engine_version="16.6", enable_http_endpoint=broken != "data api")
+    key = KmsKey(scope, "controller-key", enable_key_rotation=True, deletion_window_in_days=7)
+    queue = SqsQueue(scope, "dlq", name=f"dlq-{SUFFIX}", kms_master_key_id=key.arn)
+    SqsQueuePolicy(scope, "dlq-policy", queue_url=queue.url,
+                   policy=json.dumps({"Version": "2012-10-17", "Statement": [DENY_PLAIN]}))
+    DmsReplicationInstance(scope, "dms", replication_instance_id=f"dms-{SUFFIX}",
+                           replication_instance_class="dms.r6i.large", publicly_accessible=False, kms_key_arn=key.arn,
+                           engine_version="3.5.4", auto_minor_version_upgrade=False)
+    forward = task(scope, True)
+    reverse = DmsReplicationTask(scope, "reverse", replication_task_id=f"reverse-{SUFFIX}",
+                                 resource_identifier=f"rev-{SUFFIX}", migration_type="cdc",
+                                 replication_instance_arn="arn", source_endpoint_arn="arn", target_endpoint_arn="arn",
+                                 table_mappings="{}", replication_task_settings=json.dumps(SAFE_TASK_SETTINGS),
+                                 lifecycle=TerraformResourceLifecycle(ignore_changes=["replication_task_settings"]))
+    alarms = {metric: f"{metric.lower()}-{SUFFIX}" for metric in ("CDCLatencySource", "CDCLatencyTarget")}
+    for metric, name in alarms.items():
+        task_id = f"rev-{SUFFIX}" if broken == "alarms" and metric == "CDCLatencyTarget" else f"fwd-{SUFFIX}"
+        CloudwatchMetricAlarm(scope, f"alarm-{metric}", alarm_name=name, namespace="AWS/DMS", metric_name=metric,
+                              comparison_operator="GreaterThanThreshold", evaluation_periods=3, period=60,
+                              threshold=60, statistic="Maximum",
+                              dimensions={"ReplicationInstanceIdentifier": f"dms-{SUFFIX}",
+                                          "ReplicationTaskIdentifier": task_id})
+    zone = Route53Zone(scope, "zone", name="db.example.internal", force_destroy=True)
+    weighted_pair(scope, zone, "db")
+    weighted_pair(scope, zone, "db-ro")
+    state, event = (SsmParameter(scope, name, name=f"/migration/{SUFFIX}/{name}", type="SecureString",
+                                 key_id=key.arn, value="{}", lifecycle=TerraformResourceLifecycle(ignore_changes=["value"]))
+                    for name in ("state", "last-event"))
+    arns = [forward.replication_task_arn, reverse.replication_task_arn]
+    environment = {
+        "STATE_PARAMETER": state.name, "EVENT_PARAMETER": state.name if broken == "checkpoints" else event.name,
+        "FORWARD_TASK_ARN": arns[broken == "tasks"], "REVERSE_TASK_ARN": arns[broken != "tasks"],
+        "FORWARD_TASK_RESOURCE_ID": f"fwd-{SUFFIX}", "DMS_INSTANCE_ID": f"dms-{SUFFIX}",
+        "LAG_ALARM_NAMES": ",".join(alarms.values()), "HOSTED_ZONE_ID": zone.zone_id,
+        "RECORD_NAME": "db.db.example.internal",
+        "READER_RECORD_NAME": "db-other.db.example.internal" if broken == "records" else "db-ro.db.example.internal",
+        "ONPREM_SET_ID": "onprem", "AURORA_SET_ID": "aurora", "CLUSTER_ARN": database.arn}
+    function = LambdaFunction(
+        scope, "controller", function_name=f"cutover-{SUFFIX}", role="arn", runtime="python3.12", handler="h.h",
+        filename="f.zip", environment={"variables": environment}, kms_key_arn=key.arn,
+        reserved_concurrent_executions=2 if broken == "concurrency" else 1,
+        timeout=30 if broken == "timeout" else MIN_FUNCTION_TIMEOUT_SECONDS,
+        dead_letter_config=None if broken == "dead letters" else {"target_arn": queue.arn})
+    rules = {
+        "dms": {"event_pattern": json.dumps({"source": ["aws.dms"], "detail-type": ["DMS Replication Task State Change"],
+                                             "resources": arns})},
+        "alarms": {"event_pattern": json.dumps({
+            "source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"],
+            "resources": [f"arn:aws:cloudwatch:us-east-1:111122223333:alarm:{n}" for n in alarms.values()]})},
+        "tick": {"schedule_expression": "rate(5 minutes)" if broken == "events" else "rate(1 minute)"}}
+    for key_, settings in rules.items():
+        rule = CloudwatchEventRule(scope, f"rule-{key_}", name=f"{key_}-{SUFFIX}", **settings)
+        CloudwatchEventTarget(scope, f"target-{key_}", rule=rule.name, arn=function.arn, target_id="cutover")
+        LambdaPermission(scope, f"invoke-{key_}", statement_id=f"events-{key_}", action="lambda:InvokeFunction",
+                         function_name=function.function_name, principal="events.amazonaws.com", source_arn=rule.arn)
+
+
+def broken_controller(broken: str, scope: Construct, ok: bool) -> None:
+    controller(scope, None if ok else broken)
 
 
 ALLOWED = {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": ["arn:aws:sns:us-east-1:111122223333:t"]}
@@ -263,7 +347,13 @@ CASES.update({
     "MIG-ENC-011": lambda s, ok: bucket(s, encrypted=ok),
     "MIG-PUB-003": lambda s, ok: bucket(s, private=ok),
     "MIG-TLS-004": lambda s, ok: bucket(s, tls=ok),
+    "MIG-DB-002": lambda s, ok: cluster(s, backup_retention_period=7 if ok else 1),
+    "MIG-DNS-002": lambda s, ok: record_pair(s, 0, ttl=60 if ok else 3600),
+    "MIG-LOG-001": lambda s, ok: CloudwatchLogGroup(s, "logs", name=f"/migration/{SUFFIX}/x", kms_key_id=cmk(s).arn,
+                                                    retention_in_days=365 if ok else 30),
 })
+CASES.update({f"MIG-CTL-{n:03d}": functools.partial(broken_controller, broken)
+              for n, broken in enumerate(CONTROLLER_BREAKS, start=1)})
 # A subnet handing out public IPs is the second face of MIG-PUB-002.
 EXTRA_CASES: dict[str, Callable[[Construct, bool], None]] = {
     "MIG-PUB-002": lambda s, ok: Subnet(s, "subnet", vpc_id="vpc", cidr_block="10.0.0.0/24",

@@ -42,6 +42,26 @@ def forward_lag_alarm(d: dict) -> dict:
     return one(d, "aws_cloudwatch_metric_alarm", lambda a: a["metric_name"] == "CDCLatencyTarget")
 
 
+def controller(d: dict) -> dict:
+    return one(d, "aws_lambda_function", lambda f: "STATE_PARAMETER" in f["environment"]["variables"])
+
+
+def controller_env(d: dict) -> dict:
+    return controller(d)["environment"]["variables"]
+
+
+def swap_tasks(d: dict) -> None:
+    env = controller_env(d)
+    env["FORWARD_TASK_ARN"], env["REVERSE_TASK_ARN"] = env["REVERSE_TASK_ARN"], env["FORWARD_TASK_ARN"]
+
+
+def drop_failed_events(d: dict) -> None:
+    rule = one(d, "aws_cloudwatch_event_rule", lambda r: "aws.dms" in r.get("event_pattern", ""))
+    pattern = json.loads(rule["event_pattern"])
+    pattern["detail"]["eventType"].remove("REPLICATION_TASK_FAILED")
+    rule["event_pattern"] = json.dumps(pattern)
+
+
 def suppress(body: dict, rule_id: str, reason: str) -> None:
     body.setdefault("//", {}).setdefault("compliance_suppressions", []).append({"id": rule_id, "reason": reason})
 
@@ -73,8 +93,25 @@ def rename_topic(d: dict, reason: str) -> None:
 # case -> (hand edit of the synthesized document, the MIG rule it must fail; None: it must pass)
 HAND_EDITS = {
     "clean": (lambda d: None, None),
+    "CTL-001 controller runs twice at once": (lambda d: controller(d).update(reserved_concurrent_executions=5),
+                                              "MIG-CTL-001"),
+    "CTL-002 controller without dead letters": (lambda d: controller(d).pop("dead_letter_config"), "MIG-CTL-002"),
+    "CTL-003 controller times out while waiting": (lambda d: controller(d).update(timeout=60), "MIG-CTL-003"),
+    "CTL-004 FAILED task events not delivered": (drop_failed_events, "MIG-CTL-004"),
+    "CTL-005 target lag alarm on the reverse task": (lambda d: forward_lag_alarm(d)["dimensions"].update(
+        ReplicationTaskIdentifier=one(d, "aws_dms_replication_task", lambda t: t["migration_type"] == "cdc")[
+            "resource_identifier"]), "MIG-CTL-005"),
+    "CTL-006 controller on a stale checkpoint": (lambda d: controller_env(d).update(
+        STATE_PARAMETER="/migration/old/state"), "MIG-CTL-006"),
+    "CTL-007 controller shifts another name": (lambda d: controller_env(d).update(
+        READER_RECORD_NAME="db-read." + controller_env(d)["READER_RECORD_NAME"].split(".", 1)[1]), "MIG-CTL-007"),
+    "CTL-008 controller's tasks swapped": (swap_tasks, "MIG-CTL-008"),
+    "CTL-009 Data API turned off": (lambda d: one(d, "aws_rds_cluster").update(enable_http_endpoint=False),
+                                    "MIG-CTL-009"),
     "DB-001 readers in one zone": (lambda d: [i.update(availability_zone="us-east-1a")
                                               for i in d["resource"]["aws_rds_cluster_instance"].values()], "MIG-DB-001"),
+    "DB-002 one day of point-in-time recovery": (lambda d: one(d, "aws_rds_cluster").update(
+        backup_retention_period=1), "MIG-DB-002"),
     "DES-001 deletion protection": (lambda d: one(d, "aws_rds_cluster").update(deletion_protection=True),
                                     "MIG-DES-001"),
     "DES-002 final snapshot": (lambda d: one(d, "aws_rds_cluster").update(skip_final_snapshot=False), "MIG-DES-002"),
@@ -89,6 +126,8 @@ HAND_EDITS = {
     "DNS-001 swapped weights": (lambda d: [r["weighted_routing_policy"].update(
         weight=100 - r["weighted_routing_policy"]["weight"]) for r in d["resource"]["aws_route53_record"].values()
         if r["name"].startswith("db.")], "MIG-DNS-001"),
+    "DNS-002 hour-long TTL": (lambda d: [r.update(ttl=3600) for r in d["resource"]["aws_route53_record"].values()
+                                         if r.get("weighted_routing_policy")], "MIG-DNS-002"),
     "ENC-001 cluster unencrypted": (lambda d: one(d, "aws_rds_cluster").update(storage_encrypted=False), "MIG-ENC-001"),
     "ENC-002 insights on the AWS key": (lambda d: one(d, "aws_rds_cluster_instance").pop(
         "performance_insights_kms_key_id"), "MIG-ENC-002"),
@@ -106,6 +145,8 @@ HAND_EDITS = {
                                         "MIG-ENG-001"),
     "IAM-001 wildcard action": (lambda d: policy_statements(d, "aws_iam_role_policy", lambda s: s.append(
         {"Effect": "Allow", "Action": "ssm:*", "Resource": "*"})), "MIG-IAM-001"),
+    "LOG-001 a month of controller logs": (lambda d: one(d, "aws_cloudwatch_log_group").update(
+        retention_in_days=30), "MIG-LOG-001"),
     "MIG-001 weights without ignore_changes": (lambda d: one(d, "aws_route53_record").update(lifecycle={}),
                                                "MIG-MIG-001"),
     "MIG-002 checkpoint value owned by terraform": (lambda d: one(d, "aws_ssm_parameter").update(lifecycle={}),
@@ -158,8 +199,10 @@ HAND_EDITS = {
                                 "MIG-SUP-001"),
     "SUP valid: shared topic renamed": (lambda d: rename_topic(d, "shared topic owned by the platform team"), None),
 }
-# A forbidden or invalid suppression fails twice: its rule still fails, and so does the suppression itself.
-ALSO_FAILS = {"SUP forbidden: backtrack suppressed": "MIG-SUP-001",
+# A forbidden or invalid suppression fails twice: its rule still fails, and so does the suppression itself. A lag
+# alarm off the forward task's resource id also leaves the controller watching the wrong task.
+ALSO_FAILS = {"MON-001 lag alarm on the task name": "MIG-CTL-005",
+              "SUP forbidden: backtrack suppressed": "MIG-SUP-001",
               "SUP forbidden: weights' ignore_changes suppressed": "MIG-SUP-001",
               "SUP forbidden: encryption suppressed": "MIG-SUP-001", "SUP reason too short": "MIG-SUP-001"}
 

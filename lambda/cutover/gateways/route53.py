@@ -8,6 +8,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from cutover.gateways.retry import describe, with_backoff
 from cutover.models import Records, Weights
+from cutover.settings import INSYNC_WAIT_SECONDS
 
 NOT_SEEN_INSYNC = "not seen INSYNC"
 
@@ -18,7 +19,7 @@ class RecordsError(RuntimeError):
 
 class Route53Gateway:
     def __init__(self, client, *, zone_id: str, record_name: str, reader_record_name: str, onprem_id: str,
-                 aurora_id: str, insync_timeout: float = 90.0, sleep=time.sleep):
+                 aurora_id: str, insync_timeout: float = INSYNC_WAIT_SECONDS, sleep=time.sleep):
         self.client, self.zone_id = client, zone_id
         self.names = (record_name.rstrip(".") + ".", reader_record_name.rstrip(".") + ".")
         self.onprem_id, self.aurora_id = onprem_id, aurora_id
