@@ -78,6 +78,15 @@ def assessment_gate(a: AssessmentCheck) -> Gate:
     return Gate(name, ok, f"{measured}; results in {a.location}")
 
 
+# A task DMS can start or assess: the other states (starting, running, stopping, modifying, ...) are busy.
+IDLE_TASK_STATES = ("ready", "stopped", "failed")
+
+
+def assessable_gate(forward: TaskStatus) -> Gate:
+    return Gate("forward task not replicating (DMS assesses a ready, stopped or failed task)",
+                forward.status in IDLE_TASK_STATES, f"status={forward.status}")
+
+
 class Observations(NamedTuple):
     forward: TaskStatus
     reverse: TaskStatus

@@ -8,8 +8,10 @@ during the canary: AWS DMS has no conflict detection). Both names always move in
 
 from __future__ import annotations
 
+import enum
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import assert_never
 
 from cutover.gates import Gate, TaskStatus, all_pass
 from cutover.models import (
@@ -19,7 +21,9 @@ from cutover.models import (
     AdviseOnpremSequences,
     AlarmEvent,
     Command,
+    CommandName,
     Decision,
+    Hold,
     Label,
     Notify,
     Phase,
@@ -60,8 +64,8 @@ def reconcile(state: State, observed: Records, settings: Settings, now: datetime
         return state
     reason = (f"reconciled: records show writer {observed.writer.onprem}/{observed.writer.aurora} readers "
               f"{observed.readers.onprem}/{observed.readers.aurora}, checkpoint had writer "
-              f"{state.weights.onprem}/{state.weights.aurora} readers {state.readers.onprem}/{state.readers.aurora}")
-    adopted = replace(state, weights=observed.writer, readers=observed.readers, reason=reason, updated_at=now,
+              f"{state.writer.onprem}/{state.writer.aurora} readers {state.readers.onprem}/{state.readers.aurora}")
+    adopted = replace(state, writer=observed.writer, readers=observed.readers, reason=reason, updated_at=now,
                       writes_since=state.writes_since or (now if observed.writer.aurora else None))
     writer, readers = observed.writer.aurora, observed.readers.aurora
     if writer == 0 and readers == 0:
@@ -70,33 +74,50 @@ def reconcile(state: State, observed: Records, settings: Settings, now: datetime
     if writer == 100:
         return replace(adopted, phase=Phase.CUT_OVER, hold=None, step_started_at=now)
     if writer and not settings.write_canary:
-        return replace(adopted, phase=Phase.HELD, hold="operator", step_started_at=now,
+        return replace(adopted, phase=Phase.HELD, hold=Hold.OPERATOR, step_started_at=now,
                        reason=reason + "; the writer name is split between two primaries: held until an operator "
                                        "flips or rolls back")
     phase = state.phase if state.phase in (*CANARY_PHASES, Phase.HELD) else Phase.HELD
     hold = state.hold if phase is Phase.HELD else None
     if phase is Phase.HELD and hold is None:
-        hold, adopted = "operator", replace(adopted, reason=reason + "; held until an operator resumes or rolls back")
+        hold, adopted = Hold.OPERATOR, replace(adopted, reason=reason + "; held until an operator resumes or rolls back")
     return replace(adopted, phase=phase, hold=hold, step_started_at=now)
 
 
-def wants_gates(state: State, trigger: Trigger, settings: Settings, now: datetime) -> str | None:
-    """Which measurements deciding needs (kept cheap: most ticks need none): full, flip, reverse or None."""
+class Measure(enum.Enum):
+    """What deciding needs measured (kept cheap: most ticks need nothing)."""
+
+    NOTHING = "nothing"
+    FULL = "full"  # every gate of starting or shifting
+    FLIP = "flip"  # those, with the flip's tighter lag and the sequence plan
+    REVERSE = "reverse"  # only the reverse task (a rollback after writes reached Aurora depends on it)
+    ASSESS = "assess"  # only whether the forward task can be assessed
+
+
+def wants(state: State, trigger: Trigger, settings: Settings, now: datetime) -> Measure:
     if isinstance(trigger, Command):
-        if trigger.name == "flip":
-            return "flip"
-        if trigger.name == "assess":
-            return "assess"
-        if trigger.name in ("status", "start-cutover"):
-            return "flip" if trigger.name == "status" and state.phase in CANARY_PHASES else "full"
-        return "reverse" if trigger.name == "rollback" and state.writes_since else None
+        match CommandName(trigger.name):
+            case CommandName.FLIP:
+                return Measure.FLIP
+            case CommandName.ASSESS:
+                return Measure.ASSESS
+            case CommandName.STATUS:
+                return Measure.FLIP if state.phase in CANARY_PHASES else Measure.FULL
+            case CommandName.START_CUTOVER:
+                return Measure.FULL
+            case CommandName.ROLLBACK:
+                return Measure.REVERSE if state.writes_since else Measure.NOTHING
+            case CommandName.PAUSE | CommandName.RESUME | CommandName.RESTORE:
+                return Measure.NOTHING
+            case unhandled:
+                assert_never(unhandled)
     if isinstance(trigger, Tick):
         if state.phase is Phase.SHIFTING and state.hold is None and bake_done(state, settings, now):
-            return "flip" if settings.write_canary and state.weights.aurora == 0 else "full"
+            return Measure.FLIP if settings.write_canary and state.writer.aurora == 0 else Measure.FULL
         if state.phase is Phase.AWAITING_FLIP and settings.auto_flip:
-            return "flip"
-        return None
-    return "reverse" if state.writes_since and state.phase not in IDLE_PHASES else None
+            return Measure.FLIP
+        return Measure.NOTHING
+    return Measure.REVERSE if state.writes_since and state.phase not in IDLE_PHASES else Measure.NOTHING
 
 
 def bake_done(state: State, settings: Settings, now: datetime) -> bool:
@@ -131,7 +152,7 @@ def decide(state: State, trigger: Trigger, settings: Settings, *, now: datetime,
 
 
 def _shift(state: State, writer: Weights, readers: Weights) -> SetWeights:
-    return SetWeights(writer, readers, state.weights, state.readers)
+    return SetWeights(writer, readers, state.writer, state.readers)
 
 
 # Ticks -----------------------------------------------------------------------------------------------
@@ -170,17 +191,17 @@ def _advance(state: State, settings: Settings, now: datetime) -> Decision:
         return Decision(waiting, (Notify("Readers cut over; writes wait for the flip", f"{waiting.reason}; {how}."),),
                         result={"outcome": "awaiting the flip"})
     readers = Weights.on_aurora(percent)
-    writer = readers if settings.write_canary else state.weights
+    writer = readers if settings.write_canary else state.writer
     number = settings.canary_steps.index(percent) + 1
     what = "reads and writes" if settings.write_canary else "reads"
     if settings.write_canary and percent == 100:
         return _cut_over(state, settings, now, f"cutover complete ({what} followed the canary)")
     actions: tuple = (_shift(state, writer, readers),)
     writes_since = state.writes_since
-    if settings.write_canary and state.weights.aurora == 0:
+    if settings.write_canary and state.writer.aurora == 0:
         actions = (SyncSequences(settings.sequence_gap), *actions)  # before the first write reaches Aurora
         writes_since = now
-    new = replace(state, weights=writer, readers=readers, updated_at=now, step_started_at=now,
+    new = replace(state, writer=writer, readers=readers, updated_at=now, step_started_at=now,
                   writes_since=writes_since,
                   reason=f"canary step {number}/{len(settings.canary_steps)}: {percent}% of {what} on Aurora")
     return Decision(new, (*actions, Notify("Cutover step", new.reason)),
@@ -193,8 +214,8 @@ def _flip(state: State, settings: Settings, now: datetime, why: str) -> Decision
 
 def _cut_over(state: State, settings: Settings, now: datetime, reason: str) -> Decision:
     """Every write and read to Aurora in one change, sequences synced first unless writes are there already."""
-    actions: tuple = () if state.weights.aurora else (SyncSequences(settings.sequence_gap),)
-    new = replace(state, phase=Phase.CUT_OVER, weights=ALL_ON_AURORA, readers=ALL_ON_AURORA, hold=None,
+    actions: tuple = () if state.writer.aurora else (SyncSequences(settings.sequence_gap),)
+    new = replace(state, phase=Phase.CUT_OVER, writer=ALL_ON_AURORA, readers=ALL_ON_AURORA, hold=None,
                   updated_at=now, step_started_at=now, writes_since=state.writes_since or now, reason=reason)
     return Decision(new, (*actions, _shift(state, ALL_ON_AURORA, ALL_ON_AURORA), StartBackup(),
                           Notify("Cutover complete", f"{reason}. Sequences were set past every migrated column "
@@ -218,14 +239,15 @@ def _task_event(state: State, event: TaskEvent, settings: Settings, now: datetim
     if which == "reverse":
         # Without the reverse task a rollback would lose Aurora's writes: hold, never roll back on it.
         if state.phase in CANARY_PHASES:
-            held = replace(state, phase=Phase.HELD, hold="task", updated_at=now,
+            held = replace(state, phase=Phase.HELD, hold=Hold.TASK, updated_at=now,
                            reason=f"reverse task {event.event_type}: cutover held; fix and resume")
             return Decision(held, (*record, Notify("Cutover held", held.reason)), result={"outcome": "held"})
         return Decision(state, (*record, Notify("Reverse replication stopped", "On-prem no longer receives "
                                                 "Aurora's writes; restart the reverse task before any rollback.")),
                         result={"outcome": "recorded; reverse replication down"})
     if state.phase in CANARY_PHASES:
-        return _hold_or_rollback(state, f"forward task {event.event_type}", settings, now, "task", record, reverse)
+        return _hold_or_rollback(state, f"forward task {event.event_type}", settings, now, Hold.TASK, record,
+                                 reverse)
     return Decision(state, record, result={"outcome": "recorded"})
 
 
@@ -233,16 +255,16 @@ def _alarm(state: State, alarm: AlarmEvent, settings: Settings, now: datetime, r
     if alarm.alarm_name not in settings.lag_alarm_names:
         return Decision(state, result={"outcome": "not a lag alarm; ignored"})
     if alarm.state == "ALARM" and state.phase in CANARY_PHASES:
-        return _hold_or_rollback(state, f"lag alarm {alarm.alarm_name}", settings, now, "alarm",
+        return _hold_or_rollback(state, f"lag alarm {alarm.alarm_name}", settings, now, Hold.ALARM,
                                  (Notify(f"Lag alarm {alarm.alarm_name}", alarm.reason),), reverse)
-    if alarm.state == "OK" and state.phase is Phase.HELD and state.hold == "alarm":
+    if alarm.state == "OK" and state.phase is Phase.HELD and state.hold is Hold.ALARM:
         resumed = replace(state, phase=Phase.SHIFTING, hold=None, step_started_at=now, updated_at=now,
                           reason=f"lag alarm {alarm.alarm_name} OK: cutover resumes after a full bake")
         return Decision(resumed, (Notify("Cutover resumes", resumed.reason),), result={"outcome": "resumed"})
     return Decision(state, result={"outcome": "no change", "alarm": alarm.state})
 
 
-def _hold_or_rollback(state: State, cause: str, settings: Settings, now: datetime, kind: str,
+def _hold_or_rollback(state: State, cause: str, settings: Settings, now: datetime, kind: Hold,
                       actions: tuple, reverse: TaskStatus | None) -> Decision:
     refusal = rollback_refusal(state, reverse, now)
     if settings.rollback_on_alarm and refusal is None:
@@ -269,7 +291,7 @@ def rollback_refusal(state: State, reverse: TaskStatus | None, now: datetime) ->
 def _rollback(state: State, why: str, now: datetime, settings: Settings) -> Decision:
     """Rolling back until Route 53 confirms the change (see `completed`), then rolled back. Both names move
     in the same change; if writes had reached Aurora, the operator gets on-prem's setval statements."""
-    new = replace(state, phase=Phase.ROLLING_BACK, weights=ALL_ON_PREM, readers=ALL_ON_PREM, hold=None,
+    new = replace(state, phase=Phase.ROLLING_BACK, writer=ALL_ON_PREM, readers=ALL_ON_PREM, hold=None,
                   updated_at=now, step_started_at=None, reason=f"rolled back: {why}")
     advice = (AdviseOnpremSequences(settings.sequence_gap),) if state.writes_since else ()
     return Decision(new, (_shift(state, ALL_ON_PREM, ALL_ON_PREM), *advice, Notify("Rolled back to on-prem",
@@ -282,62 +304,67 @@ def _rollback(state: State, why: str, now: datetime, settings: Settings) -> Deci
 
 def _command(state: State, command: Command, settings: Settings, now: datetime, gates: list[Gate] | None,
              reverse: TaskStatus | None) -> Decision:
-    name = command.name
+    name = CommandName(command.name)
     why = f" ({command.reason})" if command.reason else ""
     failing = "; ".join(f"{g.name} ({g.measured})" for g in gates or [] if not g.ok) or "gates not measured"
-    if name == "status":
-        return Decision(state, result={"outcome": "status"})
-    if name == "assess":
-        if gates is None or not all_pass(gates):
-            raise CommandRefusedError(f"assess: {failing}. DMS runs premigration assessments on a task that is not "
-                                      "replicating; the gate accepts the last run made before the full load")
-        run = f"premigration-{now:%Y%m%d-%H%M%S}"
-        new = replace(state, assessment={"run": run, "requested_at": now.isoformat()}, updated_at=now,
-                      reason=f"premigration assessment {run} started{why}")
-        return Decision(new, (StartAssessment(run), Notify("Premigration assessment started", new.reason)),
-                        result={"outcome": "assessment started", "run": run})
-    if name == "start-cutover":
-        if state.phase not in IDLE_PHASES:
-            raise CommandRefusedError(f"start-cutover: the migration is {state.phase.value}; only possible when "
-                                      f"replicating or rolled back")
-        if gates is None or not all_pass(gates):
-            raise CommandRefusedError(f"start-cutover: gates failing: {failing}")
-        new = replace(state, phase=Phase.SHIFTING, hold=None, pre_cutover_time=now, step_started_at=now,
-                      updated_at=now, backup_job=None, writes_since=None, reason=f"cutover started{why}")
-        return Decision(new, (StartReverseTask(now), Notify("Cutover started", new.reason)),
-                        label="cutover-started", result={"outcome": "cutover started"})
-    if name == "flip":
-        if settings.write_canary:
-            raise CommandRefusedError("flip: with cutover.write_canary the writes follow the canary steps")
-        if state.phase is not Phase.AWAITING_FLIP:
-            raise CommandRefusedError(f"flip: the migration is {state.phase.value}; the flip comes once the readers "
-                                      "have baked at 100% (phase awaiting-flip)")
-        if gates is None or not all_pass(gates):
-            raise CommandRefusedError(f"flip: gates failing: {failing}")
-        return _flip(state, settings, now, f"operator{why}")
-    if name == "pause":
-        if state.phase not in CANARY_PHASES:
-            raise CommandRefusedError(f"pause: nothing is shifting (the migration is {state.phase.value})")
-        held = replace(state, phase=Phase.HELD, hold="operator", updated_at=now, reason=f"paused by operator{why}")
-        return Decision(held, (Notify("Cutover paused", held.reason),), result={"outcome": "paused"})
-    if name == "resume":
-        if state.phase is not Phase.HELD:
-            raise CommandRefusedError(f"resume: nothing is held (the migration is {state.phase.value})")
-        resumed = replace(state, phase=Phase.SHIFTING, hold=None, step_started_at=now, updated_at=now,
-                          reason=f"resumed by operator{why}")
-        return Decision(resumed, (Notify("Cutover resumed", resumed.reason),), result={"outcome": "resumed"})
-    if name == "rollback":
-        if state.phase is Phase.ROLLING_BACK and state.weights_pending:
-            return Decision(state, result={"outcome": "rollback in progress: the Route 53 change is being retried"})
-        if state.records == (ALL_ON_PREM, ALL_ON_PREM) and state.phase in IDLE_PHASES:
-            return Decision(state, result={"outcome": "nothing to roll back: all traffic is on-prem"})
-        refusal = rollback_refusal(state, reverse, now)
-        if refusal and not command.force:
-            raise CommandRefusedError(f"rollback refused: {refusal}. Restart the reverse task, or send "
-                                      '"force": true to roll back anyway')
-        forced = f"; forced although {refusal}" if refusal else ""
-        return _rollback(state, f"operator{why}{forced}", now, settings)
-    return _restore(state, command, settings, now)
+    match name:
+        case CommandName.STATUS:
+            return Decision(state, result={"outcome": "status"})
+        case CommandName.ASSESS:
+            if gates is None or not all_pass(gates):
+                raise CommandRefusedError(f"assess: {failing}. DMS runs premigration assessments on a task that is not "
+                                          "replicating; the gate accepts the last run made before the full load")
+            run = f"premigration-{now:%Y%m%d-%H%M%S}"
+            new = replace(state, assessment={"run": run, "requested_at": now.isoformat()}, updated_at=now,
+                          reason=f"premigration assessment {run} started{why}")
+            return Decision(new, (StartAssessment(run), Notify("Premigration assessment started", new.reason)),
+                            result={"outcome": "assessment started", "run": run})
+        case CommandName.START_CUTOVER:
+            if state.phase not in IDLE_PHASES:
+                raise CommandRefusedError(f"start-cutover: the migration is {state.phase.value}; only possible when "
+                                          f"replicating or rolled back")
+            if gates is None or not all_pass(gates):
+                raise CommandRefusedError(f"start-cutover: gates failing: {failing}")
+            new = replace(state, phase=Phase.SHIFTING, hold=None, pre_cutover_time=now, step_started_at=now,
+                          updated_at=now, backup_job=None, writes_since=None, reason=f"cutover started{why}")
+            return Decision(new, (StartReverseTask(now), Notify("Cutover started", new.reason)),
+                            label="cutover-started", result={"outcome": "cutover started"})
+        case CommandName.FLIP:
+            if settings.write_canary:
+                raise CommandRefusedError("flip: with cutover.write_canary the writes follow the canary steps")
+            if state.phase is not Phase.AWAITING_FLIP:
+                raise CommandRefusedError(f"flip: the migration is {state.phase.value}; the flip comes once the readers "
+                                          "have baked at 100% (phase awaiting-flip)")
+            if gates is None or not all_pass(gates):
+                raise CommandRefusedError(f"flip: gates failing: {failing}")
+            return _flip(state, settings, now, f"operator{why}")
+        case CommandName.PAUSE:
+            if state.phase not in CANARY_PHASES:
+                raise CommandRefusedError(f"pause: nothing is shifting (the migration is {state.phase.value})")
+            held = replace(state, phase=Phase.HELD, hold=Hold.OPERATOR, updated_at=now,
+                           reason=f"paused by operator{why}")
+            return Decision(held, (Notify("Cutover paused", held.reason),), result={"outcome": "paused"})
+        case CommandName.RESUME:
+            if state.phase is not Phase.HELD:
+                raise CommandRefusedError(f"resume: nothing is held (the migration is {state.phase.value})")
+            resumed = replace(state, phase=Phase.SHIFTING, hold=None, step_started_at=now, updated_at=now,
+                              reason=f"resumed by operator{why}")
+            return Decision(resumed, (Notify("Cutover resumed", resumed.reason),), result={"outcome": "resumed"})
+        case CommandName.ROLLBACK:
+            if state.phase is Phase.ROLLING_BACK and state.weights_pending:
+                return Decision(state, result={"outcome": "rollback in progress: the Route 53 change is being retried"})
+            if state.records == (ALL_ON_PREM, ALL_ON_PREM) and state.phase in IDLE_PHASES:
+                return Decision(state, result={"outcome": "nothing to roll back: all traffic is on-prem"})
+            refusal = rollback_refusal(state, reverse, now)
+            if refusal and not command.force:
+                raise CommandRefusedError(f"rollback refused: {refusal}. Restart the reverse task, or send "
+                                          '"force": true to roll back anyway')
+            forced = f"; forced although {refusal}" if refusal else ""
+            return _rollback(state, f"operator{why}{forced}", now, settings)
+        case CommandName.RESTORE:
+            return _restore(state, command, settings, now)
+        case unhandled:
+            assert_never(unhandled)
 
 
 def _restore(state: State, command: Command, settings: Settings, now: datetime) -> Decision:
@@ -367,7 +394,7 @@ SEQUENCE_DETAIL_BUDGET = 1500  # characters of per-sequence detail kept in the c
 
 def completed(state: State, action, outcome: object = None) -> State:
     """The state once `action` has been performed (`outcome`: what the AWS call returned, if it matters)."""
-    if isinstance(action, SetWeights) and state.phase is Phase.ROLLING_BACK and action.weights == ALL_ON_PREM:
+    if isinstance(action, SetWeights) and state.phase is Phase.ROLLING_BACK and action.writer == ALL_ON_PREM:
         state = replace(state, phase=Phase.ROLLED_BACK)
     elif isinstance(action, StartBackup):
         state = replace(state, backup_job=str(outcome))
@@ -404,10 +431,10 @@ def abandoned_shift(state: State, shift: SetWeights, error: str, now: datetime) 
     did take it, the next invocation adopts the records. A rollback is never abandoned: it is retried."""
     flip_pending = shift.previous_readers.aurora == 100 and shift.previous.aurora == 0
     phase = Phase.AWAITING_FLIP if flip_pending and state.phase is Phase.CUT_OVER else Phase.SHIFTING
-    reverted = replace(state, phase=phase, weights=shift.previous, readers=shift.previous_readers,
+    reverted = replace(state, phase=phase, writer=shift.previous, readers=shift.previous_readers,
                        step_started_at=now, updated_at=now,
                        writes_since=None if shift.previous.aurora == 0 else state.writes_since,
-                       reason=f"shift to writer {shift.weights.aurora}% / readers {shift.readers.aurora}% on Aurora "
+                       reason=f"shift to writer {shift.writer.aurora}% / readers {shift.readers.aurora}% on Aurora "
                               f"not completed ({error}); staying at writer {shift.previous.aurora}% / readers "
                               f"{shift.previous_readers.aurora}% unless the records show otherwise")
     return reverted, (Notify("Cutover step not confirmed", reverted.reason),)

@@ -8,13 +8,22 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-STATE_VERSION = 3
+STATE_VERSION = 4  # 4: the writer name's pair is `writer` (3 called it `weights`)
+READABLE_VERSIONS = (3, 4)  # older checkpoints are read through `_migrated`
 MAX_REMEMBERED_EVENTS = 10  # transitions only; DMS event ids live in the event record
 MAX_RECORDED_EVENT_IDS = 50
 
 
 class InputError(ValueError):
     """Malformed or unknown input: rejected before any AWS write."""
+
+
+class Hold(enum.StrEnum):
+    """Why the cutover is held: an alarm or a task clears it by itself; an operator's hold waits for resume."""
+
+    ALARM = "alarm"
+    TASK = "task"
+    OPERATOR = "operator"
 
 
 class Phase(enum.StrEnum):
@@ -91,9 +100,9 @@ class State:
     """
 
     phase: Phase = Phase.REPLICATING
-    weights: Weights = ALL_ON_PREM  # the writer name (reads and writes)
+    writer: Weights = ALL_ON_PREM  # the writer name (reads and writes)
     readers: Weights = ALL_ON_PREM  # the reader name (the canary)
-    hold: str | None = None  # why the cutover is held: alarm | task | operator
+    hold: Hold | None = None
     reason: str = "deployed"
     updated_at: datetime | None = None
     step_started_at: datetime | None = None
@@ -109,7 +118,8 @@ class State:
 
     def to_json(self) -> str:
         body = asdict(self)
-        body.update(version=STATE_VERSION, phase=self.phase.value, processed=list(self.processed),
+        body.update(version=STATE_VERSION, phase=self.phase.value, hold=self.hold and self.hold.value,
+                    processed=list(self.processed),
                     pending=list(self.pending), updated_at=iso(self.updated_at),
                     step_started_at=iso(self.step_started_at), pre_cutover_time=iso(self.pre_cutover_time),
                     writes_since=iso(self.writes_since))
@@ -118,17 +128,17 @@ class State:
     @classmethod
     def from_json(cls, text: str) -> State:
         try:
-            raw = json.loads(text)
-            weights = raw.get("weights") or {"onprem": 100, "aurora": 0}
+            raw = _migrated(json.loads(text))
+            writer = raw.get("writer") or {"onprem": 100, "aurora": 0}
             readers = raw.get("readers") or {"onprem": 100, "aurora": 0}
             pending = raw.get("pending") or ()
-            if not all(isinstance(p, dict) and p.get("type") in ACTION_TYPES for p in pending):
+            if not all(isinstance(p, dict) and p.get("type") in ACTIONS for p in pending):
                 raise ValueError(f"pending actions are malformed: {pending!r}")
             return cls(
                 phase=Phase(raw.get("phase", "replicating")),
-                weights=Weights(int(weights["onprem"]), int(weights["aurora"])),
+                writer=Weights(int(writer["onprem"]), int(writer["aurora"])),
                 readers=Weights(int(readers["onprem"]), int(readers["aurora"])),
-                hold=raw.get("hold"), reason=str(raw.get("reason", "")),
+                hold=Hold(raw["hold"]) if raw.get("hold") else None, reason=str(raw.get("reason", "")),
                 updated_at=parse_time(raw.get("updated_at"), "updated_at"),
                 step_started_at=parse_time(raw.get("step_started_at"), "step_started_at"),
                 pre_cutover_time=parse_time(raw.get("pre_cutover_time"), "pre_cutover_time"),
@@ -138,16 +148,18 @@ class State:
                 processed=tuple(raw.get("processed") or ()), milestones=raw.get("milestones") or None,
                 pending=tuple(pending))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
+            if isinstance(error, CheckpointVersionError):
+                raise
             raise InputError(f"checkpoint state is unreadable: {error}") from error
+
+    @property
+    def records(self) -> Records:
+        return Records(self.writer, self.readers)
 
     def remember(self, event_id: str | None) -> State:
         if not event_id:
             return self
         return replace(self, processed=(*self.processed, event_id)[-MAX_REMEMBERED_EVENTS:])
-
-    @property
-    def records(self) -> Records:
-        return Records(self.weights, self.readers)
 
     @property
     def weights_pending(self) -> bool:
@@ -156,6 +168,31 @@ class State:
 
 
 INITIAL_STATE = State()
+
+
+class CheckpointVersionError(InputError):
+    """A checkpoint written by a controller this one does not know: refused whole, never half-read."""
+
+
+def _migrated(raw: dict) -> dict:
+    """A checkpoint of any readable version in the current shape; any other version is refused."""
+    if not isinstance(raw, dict):
+        raise ValueError("not a JSON object")
+    version = raw.get("version", STATE_VERSION)
+    if version not in READABLE_VERSIONS:
+        raise CheckpointVersionError(
+            f"checkpoint version {version!r} is not one this controller reads ({', '.join(map(str, READABLE_VERSIONS))})"
+            ": deploy the controller that wrote it, or the release that migrates it; the checkpoint is left as it is")
+    if version == 3:
+        raw = {**{k: v for k, v in raw.items() if k != "weights"}, "writer": raw.get("weights"), "version": 4}
+        raw["pending"] = [_migrated_action(p) for p in raw.get("pending") or ()]
+    return raw
+
+
+def _migrated_action(record: object) -> object:
+    if isinstance(record, dict) and record.get("type") == "SetWeights" and "weights" in record:
+        return {**{k: v for k, v in record.items() if k != "weights"}, "writer": record["weights"]}
+    return record
 
 
 # Inputs and actions are NamedTuples: immutable like the frozen dataclasses above, and several times
@@ -191,11 +228,22 @@ class Tick(NamedTuple):
     event_id: str
 
 
-COMMANDS = ("status", "assess", "start-cutover", "flip", "pause", "resume", "rollback", "restore-to-checkpoint")
+class CommandName(enum.StrEnum):
+    STATUS = "status"
+    ASSESS = "assess"
+    START_CUTOVER = "start-cutover"
+    FLIP = "flip"
+    PAUSE = "pause"
+    RESUME = "resume"
+    ROLLBACK = "rollback"
+    RESTORE = "restore-to-checkpoint"
+
+
+COMMANDS = tuple(c.value for c in CommandName)
 
 
 class Command(NamedTuple):
-    name: str
+    name: CommandName
     dry_run: bool = False
     reason: str = ""
     restore_time: datetime | None = None
@@ -253,34 +301,41 @@ def _command(event: dict) -> Command:
     if not isinstance(reason, str) or len(reason) > 500:
         raise InputError("reason: expected a string of at most 500 characters")
     restore_time = parse_time(event.get("restore_time"), "restore_time")
-    if restore_time is not None and name != "restore-to-checkpoint":
+    if restore_time is not None and name != CommandName.RESTORE:
         raise InputError("restore_time: only for restore-to-checkpoint")
     force = event.get("force", False)
     if not isinstance(force, bool):
         raise InputError(f"force: expected true or false, got {force!r}")
-    if force and name != "rollback":
+    if force and name != CommandName.ROLLBACK:
         raise InputError("force: only for rollback")
-    return Command(name, dry_run, reason, restore_time, force)
+    return Command(CommandName(name), dry_run, reason, restore_time, force)
 
 
 # Actions ---------------------------------------------------------------------------------------------
 
 
+# Each action says whether it is primary: a primary action's failure must be retried (or its transition
+# abandoned) before anything else moves; the rest are best-effort and retried by later ticks.
+
+
 class SetWeights(NamedTuple):
     """Both names in one atomic Route 53 change; `previous` is what the records held when it was decided."""
 
-    weights: Weights  # the writer name
+    primary = True
+    writer: Weights
     readers: Weights
     previous: Weights
     previous_readers: Weights
 
     @property
     def records(self) -> Records:
-        return Records(self.weights, self.readers)
+        return Records(self.writer, self.readers)
 
 
 class SyncSequences(NamedTuple):
     """Set every sequence of the migrated tables past its columns' maximum plus `gap`, before writes move."""
+
+    primary = True
 
     gap: int
 
@@ -288,49 +343,58 @@ class SyncSequences(NamedTuple):
 class StartAssessment(NamedTuple):
     """A DMS premigration assessment run of the forward task."""
 
+    primary = True
+
     name: str
 
 
 class AdviseOnpremSequences(NamedTuple):
     """After a rollback that follows writes on Aurora: tell the operator the setval statements on-prem needs."""
 
+    primary = False
+
     gap: int
 
 
 class StartReverseTask(NamedTuple):
+    primary = True
     cdc_start_time: datetime
 
 
 class StartBackup(NamedTuple):
+    primary = False
     reason: str = "post-cutover backup"
 
 
 class RestoreCluster(NamedTuple):
+    primary = True
     to_time: datetime
     cluster_id: str
 
 
 class RecordEvent(NamedTuple):
+    primary = False
     event: TaskEvent
 
 
 class Notify(NamedTuple):
+    primary = False
     subject: str
     message: str
 
 
 class Label(NamedTuple):
+    primary = False
     label: str
     version: int | None = None  # None until the checkpoint that carries this label is written
 
 
 Action = (SetWeights | SyncSequences | AdviseOnpremSequences | StartReverseTask | StartBackup | RestoreCluster
           | RecordEvent | Notify | Label | StartAssessment)
-ACTION_TYPES = ("SetWeights", "SyncSequences", "AdviseOnpremSequences", "StartReverseTask", "StartBackup",
-                "RestoreCluster", "RecordEvent", "Notify", "Label", "StartAssessment")
-# Actions whose failure must be retried (or the transition abandoned) before anything else moves; the
-# rest are best-effort and retried by later ticks.
-PRIMARY = ("SyncSequences", "SetWeights", "StartReverseTask", "RestoreCluster", "StartAssessment")
+# The one registry of actions: serialization, replay and ordering all read it.
+ACTIONS: dict[str, type] = {kind.__name__: kind for kind in (
+    SetWeights, SyncSequences, AdviseOnpremSequences, StartReverseTask, StartBackup, RestoreCluster, RecordEvent,
+    Notify, Label, StartAssessment)}
 
 
 def action_record(action: Action) -> dict:
@@ -352,6 +416,8 @@ def action_record(action: Action) -> dict:
 def action_of(record: dict) -> Action:
     kind = record["type"]
     body = {k: v for k, v in record.items() if k != "type"}
+    if kind not in ACTIONS:
+        raise InputError(f"pending action of unknown type {kind!r}")
     if kind == "SetWeights":
         return SetWeights(*(Weights(**body[field]) for field in SetWeights._fields))
     if kind == "StartReverseTask":
@@ -362,8 +428,7 @@ def action_of(record: dict) -> Action:
         e = body["event"]
         return RecordEvent(TaskEvent(e["event_id"], e["task_arn"], e["event_type"], e["message"],
                                      parse_time(e["time"], "time")))
-    return {"StartBackup": StartBackup, "Notify": Notify, "Label": Label, "SyncSequences": SyncSequences,
-            "AdviseOnpremSequences": AdviseOnpremSequences, "StartAssessment": StartAssessment}[kind](**body)
+    return ACTIONS[kind](**body)
 
 
 def event_record(recent_ids: tuple[str, ...] = (), event: TaskEvent | None = None) -> str:

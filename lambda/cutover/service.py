@@ -6,19 +6,21 @@ import json
 import logging
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, assert_never
 
 from cutover import logic
-from cutover.gates import AssessmentCheck, DataChecks, Gate, Observations, TaskStatus, evaluate
+from cutover.gates import AssessmentCheck, DataChecks, Gate, Observations, TaskStatus, assessable_gate, evaluate
 from cutover.gateways.lazy import gateway
 from cutover.gateways.retry import describe
 from cutover.gateways.route53 import NOT_SEEN_INSYNC, Route53Gateway
 from cutover.gateways.ssm import ParameterGateway
 from cutover.log import line
+from cutover.logic import Measure
 from cutover.models import (
-    PRIMARY,
     AdviseOnpremSequences,
     Command,
+    CommandName,
+    Decision,
     Label,
     Notify,
     Phase,
@@ -49,7 +51,17 @@ if TYPE_CHECKING:
     from cutover.gateways.sns import SnsGateway
 
 CLIENTS = ("route53", "ssm", "dms", "cloudwatch", "rds", "rds-data", "sns", "backup")
-ASSESSABLE = ("ready", "stopped", "failed")  # DMS runs a premigration assessment only on a task in these
+
+
+class Problem(NamedTuple):
+    """An action that failed (or a change made but not seen to propagate): kept, retried or reported."""
+
+    action: str
+    detail: str
+    primary: bool
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.detail}"
 
 
 class Gateways(NamedTuple):
@@ -141,31 +153,14 @@ class Controller:
                                       shifting=shifting, flip_threshold=flip_threshold)
 
     def handle(self, trigger: Trigger) -> dict:
+        """Fixed stages, none of which decides: load, measure, decide, then render a read or act and commit."""
         now = self.clock()
-        raw, version = self.gw.parameters.read()
-        state = State.from_json(raw)
-        observed = self.gw.route53.weights()
-        reading = isinstance(trigger, Command) and (trigger.name == "status" or trigger.dry_run)
-        problems: list[str] = []
-        if state.pending and not reading:
-            moved = state.weights_pending
-            state, version, problems = self._complete(state, version, observed, now, fresh=False, written=state)
-            observed = self.gw.route53.weights() if moved else observed
-        recorded = recorded_ids(self.gw.parameters.read_events()) if isinstance(trigger, TaskEvent) else ()
+        reading = isinstance(trigger, Command) and (trigger.name == CommandName.STATUS or trigger.dry_run)
+        state, version, observed, problems = self._load(trigger, now, complete=not reading)
         current = logic.reconcile(state, observed, self.settings, now)
-        gates, reverse = None, None
-        wanted = logic.wants_gates(current, trigger, self.settings, now)
-        if wanted in ("full", "flip"):
-            starting = isinstance(trigger, Command) and trigger.name == "start-cutover"
-            shifting = current.phase in logic.CANARY_PHASES and not starting
-            observations, gates = self.observe(current, shifting, flip=wanted == "flip")
-            reverse = observations.reverse
-        elif wanted == "reverse":
-            reverse = self.gw.dms.task(self.settings.reverse_task_arn)
-        elif wanted == "assess":
-            forward = self.gw.dms.task(self.settings.forward_task_arn)
-            gates = [Gate("forward task not replicating (DMS assesses a ready, stopped or failed task)",
-                          forward.status in ASSESSABLE, f"status={forward.status}")]
+        starting = isinstance(trigger, Command) and trigger.name == CommandName.START_CUTOVER
+        gates, reverse = self._measure(logic.wants(current, trigger, self.settings, now), current, starting)
+        recorded = recorded_ids(self.gw.parameters.read_events()) if isinstance(trigger, TaskEvent) else ()
         decision = logic.decide(state, trigger, self.settings, now=now, observed=observed, gates=gates,
                                 recorded=recorded, reverse=reverse)
         actions = self._stamped(decision, now)
@@ -174,51 +169,88 @@ class Controller:
                   "checkpoint_version": version}
         if gates is not None:
             result["gates"] = [g._asdict() for g in gates]
-        if isinstance(trigger, Command) and trigger.name == "status":
+        if isinstance(trigger, Command) and trigger.name == CommandName.STATUS:
             return self._status(decision.state, result, reverse)
         if isinstance(trigger, Command) and trigger.dry_run:
-            result.update(dry_run=True, would=[type(a).__name__ + json.dumps(a._asdict(), default=str)
-                                               for a in actions], would_become=decision.state.to_json())
-            if any(isinstance(a, SyncSequences) for a in actions):
-                from cutover import sql
+            return self._dry_run(decision, actions, result)
+        new_state, version, more = self._commit(state, decision, actions, version, observed, now)
+        return self._rendered(trigger, decision, new_state, version, result, [*problems, *more])
 
-                result["statements"] = [sql.SEQUENCES.strip()]
-                result["sequences"] = [r._asdict() for r in self.gw.data.sequences(self.settings.sequence_gap,
-                                                                                   apply=False)]
-            return result
-        transition = decision.state != state or any(type(a).__name__ in PRIMARY or isinstance(a, Label)
-                                                    for a in actions)
+    def _load(self, trigger: Trigger, now: datetime, complete: bool) -> tuple[State, int, Records, list[Problem]]:
+        """The checkpoint and the records; an earlier invocation's unconfirmed work is completed first (a read
+        completes nothing)."""
+        raw, version = self.gw.parameters.read()
+        state = State.from_json(raw)
+        observed = self.gw.route53.weights()
+        problems: list[Problem] = []
+        if state.pending and complete:
+            moved = state.weights_pending
+            state, version, problems = self._complete(state, version, observed, now, fresh=False, written=state)
+            observed = self.gw.route53.weights() if moved else observed
+        return state, version, observed, problems
+
+    def _measure(self, measure: Measure, state: State, starting: bool) -> tuple[list[Gate] | None, TaskStatus | None]:
+        match measure:
+            case Measure.NOTHING:
+                return None, None
+            case Measure.FULL | Measure.FLIP:
+                shifting = state.phase in logic.CANARY_PHASES and not starting
+                observations, gates = self.observe(state, shifting, flip=measure is Measure.FLIP)
+                return gates, observations.reverse
+            case Measure.REVERSE:
+                return None, self.gw.dms.task(self.settings.reverse_task_arn)
+            case Measure.ASSESS:
+                return [assessable_gate(self.gw.dms.task(self.settings.forward_task_arn))], None
+            case unhandled:
+                assert_never(unhandled)
+
+    def _dry_run(self, decision: Decision, actions: tuple, result: dict) -> dict:
+        result.update(dry_run=True, would=[type(a).__name__ + json.dumps(a._asdict(), default=str) for a in actions],
+                      would_become=decision.state.to_json())
+        if any(isinstance(a, SyncSequences) for a in actions):
+            from cutover import sql
+
+            result["statements"] = [sql.SEQUENCES.strip()]
+            result["sequences"] = [r._asdict() for r in self.gw.data.sequences(self.settings.sequence_gap,
+                                                                               apply=False)]
+        return result
+
+    def _commit(self, state: State, decision: Decision, actions: tuple, version: int, observed: Records,
+                now: datetime) -> tuple[State, int, list[Problem]]:
+        """The intent is durable before anything is done about it; then the actions, then their outcome."""
+        transition = decision.state != state or any(a.primary or isinstance(a, Label) for a in actions)
         intent = replace(decision.state, pending=decision.state.pending + tuple(action_record(a) for a in actions))
-        if transition:  # the intent is durable before anything is done about it
+        if transition:
             version = self._write(intent, version)
-        new_state, version, more = self._complete(intent, version, observed, now, fresh=True,
-                                                  written=intent if transition else state)
-        problems += more
+        return self._complete(intent, version, observed, now, fresh=True, written=intent if transition else state)
+
+    def _rendered(self, trigger: Trigger, decision: Decision, new_state: State, version: int, result: dict,
+                  problems: list[Problem]) -> dict:
         result.update(phase=new_state.phase.value, weights=weights_of(new_state.records), checkpoint_version=version)
         if new_state.pending:
             result["pending"] = [p["type"] for p in new_state.pending]
         if problems:  # secondary failures are retried and leave ok; a primary one is the operator's business
-            result["problems"] = problems
-            result["ok"] = not any(p.split(":", 1)[0] in PRIMARY for p in problems)
-            if any(p.split(":", 1)[0] in ("SetWeights", "SyncSequences") for p in problems) \
+            result["problems"] = [str(p) for p in problems]
+            result["ok"] = not any(p.primary for p in problems)
+            if any(p.action in (SetWeights.__name__, SyncSequences.__name__) and p.primary for p in problems) \
                     and not new_state.weights_pending:
                 result["outcome"] = "shift not completed; the records decide"
         line("decided", phase=new_state.phase.value, weights=weights_of(new_state.records),
              trigger=type(trigger).__name__, outcome=(decision.result or {}).get("outcome"), reason=new_state.reason,
-             pending=[p["type"] for p in new_state.pending], problems=problems,
+             pending=[p["type"] for p in new_state.pending], problems=[str(p) for p in problems],
              level=logging.ERROR if problems else logging.INFO)
         return result
 
     def _stamped(self, decision, now: datetime) -> tuple:
         """The decision's actions: primary ones first, then its label, then the rest, notices stamped."""
-        primary = [a for a in decision.actions if type(a).__name__ in PRIMARY]
-        rest = [a for a in decision.actions if type(a).__name__ not in PRIMARY]
+        primary = [a for a in decision.actions if a.primary]
+        rest = [a for a in decision.actions if not a.primary]
         return (*primary, *([Label(decision.label)] if decision.label else []),
                 *self._stamp_all(decision.state, tuple(rest), now))
 
     @staticmethod
     def _stamp_all(state: State, actions: tuple, now: datetime) -> tuple:
-        stamp = (f"\n\nphase={state.phase.value} writer={state.weights.onprem}/{state.weights.aurora} "
+        stamp = (f"\n\nphase={state.phase.value} writer={state.writer.onprem}/{state.writer.aurora} "
                  f"readers={state.readers.onprem}/{state.readers.aurora} at={now.isoformat()}")
         return tuple(Notify(a.subject, a.message + stamp) if isinstance(a, Notify) else a for a in actions)
 
@@ -226,7 +258,7 @@ class Controller:
         return self.gw.parameters.write_detecting_conflict(state.to_json(), version)
 
     def _complete(self, state: State, version: int, observed: Records, now: datetime, fresh: bool,
-                  written: State) -> tuple[State, int, list[str]]:
+                  written: State) -> tuple[State, int, list[Problem]]:
         """Perform the pending actions of `state`, then write what came of them unless it equals `written`,
         the checkpoint stored at `version` (a decision that changed nothing and did it all writes nothing)."""
         actions = [action_of(p) for p in state.pending]
@@ -239,8 +271,8 @@ class Controller:
             try:
                 outcome = self._perform(action, done, observed, fresh)
             except Exception as error:  # every failure is kept and retried, or the shift abandoned; never lost
-                problems.append(f"{type(action).__name__}: {describe(error)}")
-                primary = type(action).__name__ in PRIMARY
+                primary = action.primary
+                problems.append(Problem(type(action).__name__, describe(error), primary))
                 shift = action if isinstance(action, SetWeights) else next(
                     (a for a in queue if isinstance(a, SetWeights)), None)
                 if primary and shift is not None and done.phase is not Phase.ROLLING_BACK:
@@ -253,7 +285,7 @@ class Controller:
                 remaining.append(action)
                 continue
             if isinstance(outcome, str) and NOT_SEEN_INSYNC in outcome:
-                problems.append(f"SetWeights (propagation): {outcome}")  # made; reported, not retried
+                problems.append(Problem("SetWeights (propagation)", outcome, primary=False))  # made; not retried
             done = logic.completed(done, action, outcome)
         done = replace(done, pending=tuple(action_record(a) for a in remaining))
         if done != written:

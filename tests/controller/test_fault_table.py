@@ -114,7 +114,7 @@ def test_one_failed_call_loses_no_checkpoint_label_or_notice(monkeypatch, servic
         assert fired["fired"], f"the run never made call {occurrence} of {service}:{operation}"
         state = world.state()
         assert state["pending"] == []
-        assert (state["weights"]["onprem"], state["weights"]["aurora"]) == world.weights() == (100, 0)
+        assert (state["writer"]["onprem"], state["writer"]["aurora"]) == world.weights() == (100, 0)
         assert state["phase"] == "rolled-back" and state["backup_job"] and state["restore"]["cluster_id"]
         assert labels(world) >= MILESTONES and set(state["milestones"]) >= MILESTONES
         assert world.task("reverse").status == "running"

@@ -245,7 +245,7 @@ def test_a_tick_advances_the_readers_at_most_one_step_and_only_when_everything_h
     shifted = [a for a in decision.actions if isinstance(a, SetWeights)]
     baked = aurora == 0 or minutes >= ONE_WRITER.bake_minutes
     if gates_ok and baked:
-        assert [(a.weights.aurora, a.readers.aurora) for a in shifted] == [(0, {0: 10, 10: 50, 50: 100}[aurora])]
+        assert [(a.writer.aurora, a.readers.aurora) for a in shifted] == [(0, {0: 10, 10: 50, 50: 100}[aurora])]
     else:
         assert shifted == [] and decision.state == state
 
@@ -268,7 +268,7 @@ def executed(decision) -> tuple[State, Records]:
 @given(triple=CONSISTENT, gates_ok=st.booleans())
 def test_applying_the_same_tick_twice_equals_applying_it_once(triple, gates_ok):
     phase, writer, readers = triple
-    state = State(phase=phase, weights=Weights.on_aurora(writer), readers=Weights.on_aurora(readers),
+    state = State(phase=phase, writer=Weights.on_aurora(writer), readers=Weights.on_aurora(readers),
                   hold="operator" if phase is Phase.HELD else None)
     clock = Clock()
     once_state, records = executed(decide(state, Tick("same"), ONE_WRITER, now=clock(), observed=state.records,
@@ -294,7 +294,7 @@ def test_crash_after_the_flip_is_repaired_to_cut_over_and_backs_up():
     state = State(phase=Phase.AWAITING_FLIP, readers=Weights(0, 100))
     decision = decide(state, Tick("t"), ONE_WRITER, now=Clock()(), observed=Records(Weights(0, 100), Weights(0, 100)),
                       gates=gates(True))
-    assert decision.state.phase is Phase.CUT_OVER and decision.state.weights == Weights(0, 100)
+    assert decision.state.phase is Phase.CUT_OVER and decision.state.writer == Weights(0, 100)
     assert decision.state.writes_since is not None  # the records say writes are on Aurora
     assert [type(a).__name__ for a in decision.actions] == ["StartBackup"]
 

@@ -49,7 +49,7 @@ def test_the_stack_initial_checkpoint_is_the_controllers_default_state(synthesiz
     parameters = {p["name"].rsplit("/", 1)[1]: p for p in synthesized.resources("aws_ssm_parameter")}
     state = State.from_json(parameters["state"]["value"])
     assert state == State()  # the controller reads exactly what it would start from
-    assert state.phase.value == "replicating" and state.weights == Weights(100, 0) and not state.pending
+    assert state.phase.value == "replicating" and state.writer == Weights(100, 0) and not state.pending
     assert recorded_ids(parameters["last-event"]["value"]) == ()
     assert State.from_json(state.to_json()) == state
 

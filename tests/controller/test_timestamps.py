@@ -52,7 +52,7 @@ def measured_and_decided(times: dict[str, datetime], naive: dict[str, bool]) -> 
         answers(stubber, times, naive)
         gateway = DmsGateway(client, forward_arn=SETTINGS.forward_task_arn, reverse_arn=SETTINGS.reverse_task_arn)
         assessment, reverse = gateway.assessment(), gateway.task(SETTINGS.reverse_task_arn)
-    state = replace(State(), phase=Phase.CUT_OVER, weights=ALL_ON_AURORA, readers=ALL_ON_AURORA,
+    state = replace(State(), phase=Phase.CUT_OVER, writer=ALL_ON_AURORA, readers=ALL_ON_AURORA,
                     writes_since=times["run_created"], updated_at=NOW)
     observed = Records(ALL_ON_AURORA, ALL_ON_AURORA)
     try:

@@ -15,4 +15,4 @@ def test_parameters(synthesized):
         assert param["lifecycle"]["ignore_changes"] == ["value"]
         json.loads(param["value"])
     state = json.loads(next(p for p in params if p["name"].endswith("/state"))["value"])
-    assert state["phase"] == "replicating" and state["weights"] == {"onprem": 100, "aurora": 0}
+    assert state["phase"] == "replicating" and state["writer"] == {"onprem": 100, "aurora": 0}

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cutover.gates import AssessmentCheck, TaskStatus, Validation
+from cutover.gates import IDLE_TASK_STATES, AssessmentCheck, TaskStatus, Validation
 from cutover.gateways.retry import with_backoff
 
 STARTED = ("running", "starting")  # DMS task statuses on the way to replicating
-STARTABLE = ("ready", "stopped", "failed")  # the rest (stopping, modifying, ...) are passing: try again later
 
 
 class TaskBusyError(RuntimeError):
@@ -105,7 +104,7 @@ class DmsGateway:
         status = self.task(self.reverse_arn).status
         if status in STARTED:
             return f"already {status}"
-        if status not in STARTABLE:
+        if status not in IDLE_TASK_STATES:
             raise TaskBusyError(f"reverse task is {status}; DMS cannot start it now")
         if status == "ready":
             with_backoff(lambda: self.client.start_replication_task(

@@ -1,0 +1,96 @@
+"""The controller's shape: commands dispatched exhaustively, one registry of actions, checkpoints refused whole
+when their version is unknown."""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import UTC, datetime
+
+import pytest
+from cutover import logic
+from cutover.models import (
+    ACTIONS,
+    ALL_ON_AURORA,
+    ALL_ON_PREM,
+    CheckpointVersionError,
+    Command,
+    CommandName,
+    InputError,
+    Notify,
+    Phase,
+    RecordEvent,
+    RestoreCluster,
+    SetWeights,
+    State,
+    TaskEvent,
+    Weights,
+    action_of,
+    action_record,
+)
+from cutover.settings import Settings
+
+from tests.controller.fakes import environment
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+SETTINGS = Settings.from_env(environment())
+PRE_CUTOVER = State(phase=Phase.CUT_OVER, writer=ALL_ON_AURORA, readers=ALL_ON_AURORA, pre_cutover_time=NOW)
+
+
+def test_a_command_added_but_not_handled_can_never_become_a_restore(monkeypatch):
+    """The first command added to CommandName and forgotten in the dispatch fails loudly instead of falling
+    through to another command (a restore, before the dispatch was exhaustive)."""
+    members = {m.name: m.value for m in CommandName} | {"NEW": "new-command"}
+    monkeypatch.setattr(logic, "CommandName", enum.StrEnum("CommandName", members))
+    for decide in (lambda: logic._command(PRE_CUTOVER, Command("new-command"), SETTINGS, NOW, None, None),
+                   lambda: logic.wants(PRE_CUTOVER, Command("new-command"), SETTINGS, NOW)):
+        with pytest.raises(AssertionError):
+            decide()
+
+
+@pytest.mark.parametrize("name", [c for c in CommandName if c is not CommandName.RESTORE])
+def test_no_other_command_ever_restores(name):
+    gates = [logic.Gate("every gate", True, "ok")]
+    for state in (State(), PRE_CUTOVER, State(phase=Phase.HELD, writer=ALL_ON_PREM, readers=Weights(50, 50))):
+        try:
+            decision = logic.decide(state, Command(name, force=name is CommandName.ROLLBACK), SETTINGS, now=NOW,
+                                    observed=state.records, gates=gates)
+        except logic.CommandRefusedError:
+            continue
+        assert not any(isinstance(a, RestoreCluster) for a in decision.actions), name
+
+
+def test_every_action_is_registered_declares_whether_it_is_primary_and_survives_a_checkpoint():
+    samples = {"SetWeights": SetWeights(ALL_ON_AURORA, ALL_ON_AURORA, ALL_ON_PREM, ALL_ON_PREM),
+               "RecordEvent": RecordEvent(TaskEvent("e1", "arn", "REPLICATION_TASK_FAILED", "oom", NOW)),
+               "RestoreCluster": RestoreCluster(NOW, "aurora-test01-pitr-202611200900"),
+               "StartReverseTask": ACTIONS["StartReverseTask"](NOW), "Notify": Notify("s", "m"),
+               "Label": ACTIONS["Label"]("cutover-started", 3), "SyncSequences": ACTIONS["SyncSequences"](1000),
+               "AdviseOnpremSequences": ACTIONS["AdviseOnpremSequences"](1000),
+               "StartAssessment": ACTIONS["StartAssessment"]("run"), "StartBackup": ACTIONS["StartBackup"]()}
+    assert set(samples) == set(ACTIONS)
+    for kind, action in samples.items():
+        assert isinstance(ACTIONS[kind].primary, bool)
+        assert action_of(json.loads(json.dumps(action_record(action)))) == action
+
+
+def test_a_pending_action_of_an_unknown_type_is_refused():
+    with pytest.raises(InputError, match="pending actions are malformed"):
+        State.from_json(json.dumps({"version": 4, "pending": [{"type": "DropDatabase"}]}))
+
+
+def test_a_checkpoint_of_an_unknown_version_is_refused_whole_with_the_way_out():
+    newer = json.loads(State(phase=Phase.SHIFTING, readers=Weights(90, 10)).to_json()) | {"version": 99}
+    with pytest.raises(CheckpointVersionError, match="version 99.*deploy the controller that wrote it"):
+        State.from_json(json.dumps(newer))
+
+
+def test_a_version_3_checkpoint_is_read_with_its_writer_and_its_pending_shift():
+    shift = {"type": "SetWeights", "weights": {"onprem": 0, "aurora": 100}, "readers": {"onprem": 0, "aurora": 100},
+             "previous": {"onprem": 100, "aurora": 0}, "previous_readers": {"onprem": 0, "aurora": 100}}
+    old = {"version": 3, "phase": "cut-over", "weights": {"onprem": 0, "aurora": 100},
+           "readers": {"onprem": 0, "aurora": 100}, "hold": None, "reason": "flipped", "pending": [shift]}
+    state = State.from_json(json.dumps(old))
+    assert state.writer == ALL_ON_AURORA and state.phase is Phase.CUT_OVER
+    assert action_of(state.pending[0]) == SetWeights(ALL_ON_AURORA, ALL_ON_AURORA, ALL_ON_PREM, ALL_ON_AURORA)
+    assert json.loads(state.to_json())["version"] == 4
