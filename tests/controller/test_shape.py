@@ -81,7 +81,7 @@ def test_a_pending_action_of_an_unknown_type_is_refused():
 
 def test_a_checkpoint_of_an_unknown_version_is_refused_whole_with_the_way_out():
     newer = json.loads(State(phase=Phase.SHIFTING, readers=Weights(90, 10)).to_json()) | {"version": 99}
-    with pytest.raises(CheckpointVersionError, match="version 99.*deploy the controller that wrote it"):
+    with pytest.raises(CheckpointVersionError, match=r"version 99.*deploy the controller that wrote it"):
         State.from_json(json.dumps(newer))
 
 
@@ -94,3 +94,23 @@ def test_a_version_3_checkpoint_is_read_with_its_writer_and_its_pending_shift():
     assert state.writer == ALL_ON_AURORA and state.phase is Phase.CUT_OVER
     assert action_of(state.pending[0]) == SetWeights(ALL_ON_AURORA, ALL_ON_AURORA, ALL_ON_PREM, ALL_ON_AURORA)
     assert json.loads(state.to_json())["version"] == 4
+
+
+def test_log_lines_reach_the_root_logger_with_their_fields(caplog):
+    """The runtime's handler sits on the root logger: a handler of our own with propagate off would bypass the
+    function's JSON format and log level."""
+    import logging
+
+    from cutover.log import line
+
+    assert not logging.getLogger("cutover").handlers and logging.getLogger("cutover").propagate
+    with caplog.at_level(logging.INFO):
+        line("decided", phase="shifting", weights={"writer": {"onprem": 100, "aurora": 0}}, outcome="advanced",
+             problems=[], when=NOW)
+    record = next(r for r in caplog.records if r.name == "cutover")
+    assert record.getMessage() == "decided" and record.phase == "shifting" and record.outcome == "advanced"
+    assert record.weights["writer"]["aurora"] == 0 and record.when == NOW.isoformat()
+    with caplog.at_level(logging.WARNING):
+        caplog.clear()
+        line("quiet", phase="shifting", weights={})
+    assert not caplog.records  # the level is the root's (Lambda's application_log_level), not ours
