@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "lambda"))
 
 # Wall time, and the CPU time of the process: on a shared machine another tenant's load stretches the first,
 # hardly the second, so the ratio is taken on CPU time.

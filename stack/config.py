@@ -30,6 +30,7 @@ from aspects.facts import (
 )
 from stack import naming
 from stack.controller_contract import LIMITS as CONTROLLER_LIMITS
+from stack.controller_contract import settings as controller_settings
 
 ENV_PREFIX = "MIGRATION_"
 CONFIG_FILE_ENV = "MIGRATION_CONFIG_FILE"
@@ -571,9 +572,8 @@ def _check_dns(c: Config, problems: list[str]) -> None:
 
 def _check_cutover(c: Config, problems: list[str]) -> None:
     s = c.cutover.canary_steps
-    if not s or s[-1] != 100 or any(not 0 < x <= 100 for x in s) or list(s) != sorted(set(s)):
-        problems.append("cutover.canary_steps: must rise strictly from above 0 and end at 100 (percent on Aurora), "
-                        f"got {list(s)}")
+    if not controller_settings.canary_steps_valid(s):
+        problems.append(f"cutover.canary_steps: {controller_settings.CANARY_STEPS_RULE}, got {list(s)}")
     for name, value in (("bake_minutes", c.cutover.bake_minutes), ("healthy_minutes", c.cutover.healthy_minutes)):
         low, high = CONTROLLER_LIMITS[name]
         if not low <= value <= high:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from cdktf import Aspects, S3Backend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
@@ -73,7 +75,7 @@ class MigrationStack(TerraformStack):
         backup = Backup(self, "backup", suffix=suffix, settings=config.backup, account=account,
                         cluster_arn=database.cluster_arn, key_arn=keys.database.arn)
         targets = ControllerTargets(
-            zone_id=dns.zone.zone_id, record_name=dns.record_name, reader_record_name=dns.reader_record_name,
+            hosted_zone_id=dns.zone.zone_id, record_name=dns.record_name, reader_record_name=dns.reader_record_name,
             parameter_arns=checkpoints.arns,
             state_parameter_arn=checkpoints.state.arn,
             state_parameter=checkpoints.state.name, event_parameter=checkpoints.last_event.name,
@@ -86,7 +88,7 @@ class MigrationStack(TerraformStack):
             cluster_parameter_group=database.parameter_group_name,
             restore_cluster_prefix=naming.restore_cluster_prefix(suffix), topic_arn=events.topic.arn,
             lag_alarm_names=alarm_names, backup_vault_name=backup.vault.name, backup_vault_arn=backup.vault.arn,
-            backup_role_arn=backup.role.arn, app_key_arn=keys.app.arn, database_key_arn=keys.database.arn,
+            backup_role_arn=backup.role.arn, checkpoint_key_arn=keys.app.arn, database_key_arn=keys.database.arn,
             data_api_secret_arn=config.migration.controller_secret_arn or database.cluster.master_user_secret.get(
                 0).secret_arn,
             data_api_secret_key_arn=config.migration.controller_secret_kms_key_arn or keys.database.arn,
@@ -139,24 +141,21 @@ class MigrationStack(TerraformStack):
 
 
 def controller_environment(config: Config, t: ControllerTargets) -> dict[str, str]:
-    """The controller's settings, named by the controller's own contract; it validates them at cold start."""
+    """The controller's settings, named by the controller's own contract; it validates them at cold start.
+
+    A target passes under its own name when the contract has a field of that name (the names are the same on
+    both sides, by construction); the rest come from config. `Settings.environment` refuses a missing or an
+    unknown field, so a renamed field fails at synth, not at the function's cold start.
+    """
+    shared = {f.name: getattr(t, f.name) for f in fields(t) if f.name in Settings._fields}
+    cutover = config.cutover
     return Settings.environment(
-        state_parameter=t.state_parameter, event_parameter=t.event_parameter, checkpoint_key_arn=t.app_key_arn,
-        hosted_zone_id=t.zone_id, record_name=t.record_name, reader_record_name=t.reader_record_name,
-        onprem_set_id=ONPREM_ID, aurora_set_id=AURORA_ID, data_api_secret_arn=t.data_api_secret_arn,
+        **shared, onprem_set_id=ONPREM_ID, aurora_set_id=AURORA_ID,
         database_name=config.database.database_name, migrated_schemas=migrated_schemas(config.migration),
-        forward_task_arn=t.forward_task_arn, reverse_task_arn=t.reverse_task_arn,
-        forward_task_resource_id=t.forward_task_resource_id, dms_instance_id=t.dms_instance_id,
-        cluster_id=t.cluster_id, cluster_arn=t.cluster_arn, db_subnet_group=t.db_subnet_group,
-        db_security_group_id=t.db_security_group_id, cluster_parameter_group=t.cluster_parameter_group,
-        restore_cluster_prefix=t.restore_cluster_prefix, database_key_arn=t.database_key_arn,
-        topic_arn=t.topic_arn, lag_alarm_names=t.lag_alarm_names,
         lag_threshold_seconds=config.monitoring.lag_threshold_seconds,
-        healthy_minutes=config.cutover.healthy_minutes, canary_steps=config.cutover.canary_steps,
-        bake_minutes=config.cutover.bake_minutes, rollback_on_alarm=config.cutover.rollback_on_alarm,
-        write_canary=config.cutover.write_canary, auto_flip=config.cutover.auto_flip,
-        flip_max_lag_seconds=config.cutover.flip_max_lag_seconds, sequence_gap=config.cutover.sequence_gap,
-        backup_vault_name=t.backup_vault_name, backup_role_arn=t.backup_role_arn,
-        assessment_bucket=t.assessment_bucket, assessment_folder=t.assessment_folder,
-        assessment_role_arn=t.assessment_role_arn, assessment_key_arn=t.database_key_arn,
+        healthy_minutes=cutover.healthy_minutes, canary_steps=cutover.canary_steps,
+        bake_minutes=cutover.bake_minutes, rollback_on_alarm=cutover.rollback_on_alarm,
+        write_canary=cutover.write_canary, auto_flip=cutover.auto_flip,
+        flip_max_lag_seconds=cutover.flip_max_lag_seconds, sequence_gap=cutover.sequence_gap,
+        assessment_key_arn=t.database_key_arn,
         assessment_exclusions=[e.partition("=")[0].strip() for e in config.migration.assessment_exclusions] or "-")

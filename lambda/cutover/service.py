@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, assert_never
 
 from cutover import logic
 from cutover.gates import AssessmentCheck, DataChecks, Gate, Observations, TaskStatus, assessable_gate, evaluate
+from cutover.gateways.errors import describe
 from cutover.gateways.lazy import gateway
-from cutover.gateways.retry import describe
 from cutover.gateways.route53 import NOT_SEEN_INSYNC, Route53Gateway
 from cutover.gateways.ssm import ParameterGateway
 from cutover.log import line

@@ -29,6 +29,14 @@ LIMITS: dict[str, tuple[int, int]] = {
 INSYNC_WAIT_SECONDS = 90
 CALLS_BUDGET_SECONDS = 30
 MIN_FUNCTION_TIMEOUT_SECONDS = INSYNC_WAIT_SECONDS + CALLS_BUDGET_SECONDS
+CANARY_STEPS_RULE = "must rise strictly from above 0 and end at 100 (percent on Aurora)"
+
+
+def canary_steps_valid(steps: tuple[int, ...] | list[int]) -> bool:
+    """The one rule for canary steps, read by the function at cold start and by the stack's config."""
+    return bool(steps) and steps[-1] == 100 and steps[0] > 0 and list(steps) == sorted(set(steps))
+
+
 BOOLEANS = ("rollback_on_alarm", "write_canary", "auto_flip")
 LISTS = ("lag_alarm_names", "migrated_schemas", "assessment_exclusions")
 
@@ -115,8 +123,8 @@ class Settings(NamedTuple):
                     steps = tuple(int(s) for s in raw.split(",") if s.strip())
                 except ValueError:
                     steps = ()
-                if not steps or steps[-1] != 100 or list(steps) != sorted(set(steps)) or steps[0] <= 0:
-                    problems.append(f"{key}={raw!r} must rise strictly from above 0 to 100")
+                if not canary_steps_valid(steps):
+                    problems.append(f"{key}={raw!r} {CANARY_STEPS_RULE}")
                 values[name] = steps
             elif name in BOOLEANS:
                 if raw.lower() not in ("true", "false"):

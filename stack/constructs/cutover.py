@@ -30,7 +30,7 @@ UNSCOPED = sorted(iam.UNSCOPED_ACTIONS)
 class ControllerTargets:
     """Everything the controller reads or changes, as ARNs and names."""
 
-    zone_id: str
+    hosted_zone_id: str
     record_name: str
     reader_record_name: str
     parameter_arns: list[str]
@@ -52,7 +52,7 @@ class ControllerTargets:
     backup_vault_name: str
     backup_vault_arn: str
     backup_role_arn: str
-    app_key_arn: str
+    checkpoint_key_arn: str
     database_key_arn: str
     data_api_secret_arn: str
     data_api_secret_key_arn: str
@@ -70,7 +70,7 @@ class Cutover(Construct):
         self.log_group = CloudwatchLogGroup(self, "logs", name=naming.name("function_log_group", suffix),
                                             retention_in_days=log_retention_days, kms_key_id=logs_key_arn)
         self.dead_letters = SqsQueue(self, "dlq", name=naming.name("dead_letter_queue", suffix),
-                                     kms_master_key_id=targets.app_key_arn, kms_data_key_reuse_period_seconds=300,
+                                     kms_master_key_id=targets.checkpoint_key_arn, kms_data_key_reuse_period_seconds=300,
                                      message_retention_seconds=1209600)
         SqsQueuePolicy(self, "dlq-policy", queue_url=self.dead_letters.url, policy=iam.document(
             {"Sid": "DenyWithoutTls", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
@@ -85,7 +85,7 @@ class Cutover(Construct):
             handler="handler.handle", filename=code.path, source_code_hash=code.asset_hash,
             timeout=controller_contract.settings.MIN_FUNCTION_TIMEOUT_SECONDS,
             memory_size=256, architectures=["arm64"], reserved_concurrent_executions=1,
-            kms_key_arn=targets.app_key_arn, environment={"variables": environment},
+            kms_key_arn=targets.checkpoint_key_arn, environment={"variables": environment},
             dead_letter_config={"target_arn": self.dead_letters.arn}, tracing_config={"mode": "Active"},
             logging_config={"log_format": "JSON", "log_group": self.log_group.name,
                             "application_log_level": "INFO", "system_log_level": "WARN"},
@@ -96,14 +96,14 @@ class Cutover(Construct):
         statements = [
             iam.allow("ReadAndShiftWeightedRecords", ["route53:ChangeResourceRecordSets",
                                                       "route53:ListResourceRecordSets"],
-                      [f"arn:{account.partition}:route53:::hostedzone/{t.zone_id}"]),
+                      [f"arn:{account.partition}:route53:::hostedzone/{t.hosted_zone_id}"]),
             iam.allow("WaitForInsync", ["route53:GetChange"], [f"arn:{account.partition}:route53:::change/*"]),
             iam.allow("Checkpoints", ["ssm:GetParameter", "ssm:PutParameter"], t.parameter_arns),
             # Milestone labels, taken off a version only when Parameter Store is about to drop it.
             iam.allow("CheckpointLabels", ["ssm:GetParameterHistory", "ssm:LabelParameterVersion",
                                            "ssm:UnlabelParameterVersion"], [t.state_parameter_arn]),
             iam.allow("AppKeyThroughItsServices", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-                      [t.app_key_arn], Condition={"StringEquals": {"kms:ViaService": [
+                      [t.checkpoint_key_arn], Condition={"StringEquals": {"kms:ViaService": [
                           f"{service}.{account.region}.amazonaws.com" for service in ("ssm", "sns", "sqs")]}}),
             iam.allow("ReplicationTasks", ["dms:DescribeTableStatistics", "dms:StartReplicationTask"],
                       [t.forward_task_arn, t.reverse_task_arn]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -27,6 +28,47 @@ def client(name: str, key: str = "testing", secret: str = "testing"):
     return clients.make(name, session(), aws_access_key_id=key, aws_secret_access_key=secret)
 
 
+class _Body:
+    def __init__(self, body: bytes):
+        self.body = body
+
+    def stream(self, **_: object):
+        yield self.body
+
+
+def failing_http(client, operation: str, code: str, *, when=lambda: True, sent: list | None = None) -> None:
+    """Answer `operation` with an HTTP 400 AWS error `code` while `when()` holds, on the wire (before-send), so
+    the client's own retry handler sees it exactly as it would see AWS's answer, in the service's protocol.
+
+    moto answers on the same event and every handler of an event runs, so moto's handler is taken off this
+    client and called from here only for the requests that are not failed: a failed request changes nothing.
+    """
+    from botocore.awsrequest import AWSResponse
+    from moto.core.models import botocore_stubber
+
+    protocol = client.meta.service_model.protocol
+
+    def error() -> AWSResponse:
+        if protocol in ("json", "rest-json"):
+            body, headers = json.dumps({"__type": code, "message": "busy"}).encode(), {"x-amzn-ErrorType": code}
+        else:
+            body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>busy</Message></Error>"
+                    "<RequestId>r</RequestId></ErrorResponse>").encode()
+            headers = {"Content-Type": "text/xml"}
+        return AWSResponse("https://aws.invalid/", 400, headers, _Body(body))
+
+    def answer(request, event_name: str, **kwargs):
+        if event_name.endswith(f".{operation}"):
+            if sent is not None:
+                sent.append(request.url)
+            if when():
+                return error()
+        return botocore_stubber(event_name, request, **kwargs)
+
+    client.meta.events.unregister("before-send", botocore_stubber)
+    client.meta.events.register("before-send", answer)
+
+
 @dataclass
 class Clock:
     now: datetime = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -38,28 +80,32 @@ class Clock:
         self.now += timedelta(minutes=minutes)
 
 
-def environment(**overrides: str) -> dict[str, str]:
-    env = {
-        "STATE_PARAMETER": "/migration/test01/state", "EVENT_PARAMETER": "/migration/test01/last-event",
-        "CHECKPOINT_KEY_ARN": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-4000-8000-000000000001",
-        "HOSTED_ZONE_ID": "Z000TEST", "RECORD_NAME": "db.payments-db.internal",
-        "READER_RECORD_NAME": "db-ro.payments-db.internal", "ONPREM_SET_ID": "onprem",
-        "AURORA_SET_ID": "aurora", "FORWARD_TASK_ARN": FORWARD, "REVERSE_TASK_ARN": REVERSE,
-        "FORWARD_TASK_RESOURCE_ID": "fwd-test01", "DMS_INSTANCE_ID": "dms-test01", "CLUSTER_ID": "aurora-test01",
-        "CLUSTER_ARN": f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:aurora-test01", "DB_SUBNET_GROUP": "aurora-test01",
-        "DB_SECURITY_GROUP_ID": "sg-0123456789abcdef0", "CLUSTER_PARAMETER_GROUP": "aurora-pg-test01",
-        "RESTORE_CLUSTER_PREFIX": "aurora-test01-pitr-", "DATABASE_KEY_ARN": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/x",
-        "TOPIC_ARN": f"arn:aws:sns:{REGION}:{ACCOUNT}:migration-notices-test01",
-        "LAG_ALARM_NAMES": "dms-cdc-latency-source-test01,dms-cdc-latency-target-test01",
-        "LAG_THRESHOLD_SECONDS": "60", "HEALTHY_MINUTES": "5", "CANARY_STEPS": "10,50,100", "BAKE_MINUTES": "15",
-        "ROLLBACK_ON_ALARM": "true", "BACKUP_VAULT_NAME": "migration-vault-test01",
-        "BACKUP_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/backup-test01",
-        "DATA_API_SECRET_ARN": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:rds!cluster-test01-AbCdEf",
-        "DATABASE_NAME": "payments", "MIGRATED_SCHEMAS": "public", "WRITE_CANARY": "false", "AUTO_FLIP": "false",
-        "FLIP_MAX_LAG_SECONDS": "5", "SEQUENCE_GAP": "1000000",
-        "ASSESSMENT_BUCKET": "dms-assessment-test01-20261120", "ASSESSMENT_FOLDER": "premigration",
-        "ASSESSMENT_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/dms-assessment-test01",
-        "ASSESSMENT_KEY_ARN": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/database", "ASSESSMENT_EXCLUSIONS": "-",
+def environment(**overrides: object) -> dict[str, str]:
+    """The function's environment for one test world, built through the contract the stack builds it with
+    (`Settings.environment`): an override names a settings field, and a field the function does not read
+    fails here as it would in the stack."""
+    from cutover.settings import Settings
+
+    values: dict[str, object] = {
+        "state_parameter": "/migration/test01/state", "event_parameter": "/migration/test01/last-event",
+        "checkpoint_key_arn": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-4000-8000-000000000001",
+        "hosted_zone_id": "Z000TEST", "record_name": "db.payments-db.internal",
+        "reader_record_name": "db-ro.payments-db.internal", "onprem_set_id": "onprem",
+        "aurora_set_id": "aurora", "forward_task_arn": FORWARD, "reverse_task_arn": REVERSE,
+        "forward_task_resource_id": "fwd-test01", "dms_instance_id": "dms-test01", "cluster_id": "aurora-test01",
+        "cluster_arn": f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:aurora-test01", "db_subnet_group": "aurora-test01",
+        "db_security_group_id": "sg-0123456789abcdef0", "cluster_parameter_group": "aurora-pg-test01",
+        "restore_cluster_prefix": "aurora-test01-pitr-", "database_key_arn": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/x",
+        "topic_arn": f"arn:aws:sns:{REGION}:{ACCOUNT}:migration-notices-test01",
+        "lag_alarm_names": "dms-cdc-latency-source-test01,dms-cdc-latency-target-test01",
+        "lag_threshold_seconds": "60", "healthy_minutes": "5", "canary_steps": "10,50,100", "bake_minutes": "15",
+        "rollback_on_alarm": "true", "backup_vault_name": "migration-vault-test01",
+        "backup_role_arn": f"arn:aws:iam::{ACCOUNT}:role/backup-test01",
+        "data_api_secret_arn": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:rds!cluster-test01-AbCdEf",
+        "database_name": "payments", "migrated_schemas": "public", "write_canary": "false", "auto_flip": "false",
+        "flip_max_lag_seconds": "5", "sequence_gap": "1000000",
+        "assessment_bucket": "dms-assessment-test01-20261120", "assessment_folder": "premigration",
+        "assessment_role_arn": f"arn:aws:iam::{ACCOUNT}:role/dms-assessment-test01",
+        "assessment_key_arn": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/database", "assessment_exclusions": "-",
     }
-    env.update(overrides)
-    return env
+    return Settings.environment(**{**values, **overrides})

@@ -68,7 +68,7 @@ def test_a_thousand_mixed_inputs_after_labelled_milestones_leave_every_transitio
     """Alarm flaps hold and resume (two checkpoint versions each), DMS events of both tasks, duplicates and
     ticks, 1,000 in all, after labelled milestones; moto refuses a 101st version while the oldest is labelled."""
     with mock_aws():
-        world = recorded_world(monkeypatch, ROLLBACK_ON_ALARM="false")
+        world = recorded_world(monkeypatch, rollback_on_alarm=False)
         for _ in range(3):
             world.expect_backup()
         world.validation_clean()

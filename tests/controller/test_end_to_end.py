@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
-from botocore.exceptions import ClientError
 from cutover.gateways.ssm import CheckpointConflictError
 from cutover.models import ALL_ON_PREM, Command, Records, Weights
 
+from tests.controller.fakes import failing_http
 from tests.controller.walk import TICK, both, run_full_cutover, tick
 
 
@@ -130,22 +131,19 @@ def test_dry_run_and_bad_input_write_nothing(world):
     assert world.task("reverse").status == "ready"
 
 
-def test_route53_busy_is_retried_and_persistent_failure_changes_nothing(world):
-    calls = {"n": 0}
+def test_route53_busy_is_retried_and_persistent_failure_changes_nothing(world, monkeypatch):
+    """PriorRequestNotComplete answered on the wire: the client's standard retries absorb two of them."""
+    import botocore.endpoint
 
-    def busy(**kwargs):
-        calls["n"] += 1
-        if calls["n"] <= 2 or os.environ.get("ROUTE53_DOWN"):
-            raise ClientError({"Error": {"Code": "PriorRequestNotComplete", "Message": "busy"}},
-                              "ChangeResourceRecordSets")
-
-    events = world.clients["route53"].meta.events
-    events.register("before-call.route53.ChangeResourceRecordSets", busy)
+    monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=lambda _: None))
+    sent: list[str] = []
+    failing_http(world.clients["route53"], "ChangeResourceRecordSets", "PriorRequestNotComplete", sent=sent,
+                 when=lambda: len(sent) <= 2 or bool(os.environ.get("ROUTE53_DOWN")))
     world.validation_clean()
     world.handle({"command": "start-cutover"})
     world.validation_clean(pending=1)
     tick(world, 1)
-    assert world.reader_weights() == (90, 10) and calls["n"] == 3  # two busy answers, then through
+    assert world.reader_weights() == (90, 10) and len(sent) == 3  # two busy answers, then through
     world.notices()
     os.environ["ROUTE53_DOWN"] = "1"
     try:
@@ -153,8 +151,8 @@ def test_route53_busy_is_retried_and_persistent_failure_changes_nothing(world):
         result = tick(world, 16)
     finally:
         del os.environ["ROUTE53_DOWN"]
-    assert result["ok"] is False and result["outcome"].startswith("shift not completed")
-    assert world.reader_weights() == (90, 10) and world.state()["readers"] == {"onprem": 90, "aurora": 10}
+    assert result["ok"] is False and result["outcome"].startswith("shift not completed"), (result, sent)
+    assert world.reader_weights() == (90, 10) and world.state()["readers"] == {"onprem": 90, "aurora": 10}, (result, sent)
     assert world.state()["pending"] == [] and world.notices() == ["Cutover step not confirmed"]
 
 

@@ -10,16 +10,17 @@ from types import SimpleNamespace
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from cutover.gateways import clients
 from cutover.gateways.lazy import Lazy
 from cutover.gateways.lazy import gateway as lazy_gateway
-from cutover.gateways.retry import with_backoff
 from cutover.gateways.route53 import RecordsError, Route53Gateway
 from cutover.gateways.ssm import CheckpointConflictError, ParameterGateway
 from cutover.models import Records, Weights
+from cutover.settings import MIN_FUNCTION_TIMEOUT_SECONDS
 from moto import mock_aws
 
 from tests.conftest import ROOT
-from tests.controller.fakes import environment
+from tests.controller.fakes import environment, failing_http
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def add_pair(client, zone, ttl=60):
 def gateway(client, zone, **kw):
     return Route53Gateway(client, zone_id=zone, record_name="db.example.internal",
                           reader_record_name="db-ro.example.internal", onprem_id="onprem", aurora_id="aurora",
-                          sleep=lambda _: None, **kw)
+                          poll_seconds=0, **kw)
 
 
 def test_missing_pair_is_an_error_not_a_guess(route53):
@@ -83,28 +84,37 @@ def test_a_change_that_never_syncs_is_reported_but_stands(route53):
     assert gateway(client, zone).weights().readers == Weights(90, 10)
 
 
-def test_backoff_is_bounded_and_only_for_retryable_errors():
-    calls, sleeps = [], []
+@pytest.fixture
+def backoff(monkeypatch):
+    """The sleeps botocore's retry handler asks for, recorded instead of slept."""
+    import botocore.endpoint
 
-    def throttled():
-        calls.append(1)
-        raise ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "Op")
+    sleeps: list[float] = []
+    monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=sleeps.append))
+    return sleeps
 
+
+@pytest.mark.parametrize(("code", "requests"), [("PriorRequestNotComplete", clients.MAX_ATTEMPTS),
+                                                ("Throttling", clients.MAX_ATTEMPTS), ("AccessDenied", 1)])
+def test_a_client_retries_throttling_within_its_budget_and_nothing_else(route53, backoff, code, requests):
+    """The function's own client (not the test's): standard mode, MAX_ATTEMPTS requests per call at most."""
+    _, zone = route53
+    client, sent = clients.make("route53", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"), []
+    failing_http(client, "ListResourceRecordSets", code, sent=sent)
+    with pytest.raises(ClientError, match=code):
+        client.list_resource_record_sets(HostedZoneId=zone)
+    assert len(sent) == requests and len(backoff) == requests - 1
+    assert all(0 <= slept <= 2 ** attempt for attempt, slept in enumerate(backoff))  # full jitter, doubling
+
+
+def test_the_data_api_client_retries_once_inside_the_function(backoff):
+    client, sent = clients.make("rds-data", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"), []
+    failing_http(client, "ExecuteStatement", "ThrottlingException", sent=sent)
     with pytest.raises(ClientError):
-        with_backoff(throttled, attempts=4, base=0.2, cap=0.5, sleep=sleeps.append)
-    assert len(calls) == 4 and len(sleeps) == 3
-    for attempt, slept in enumerate(sleeps):  # exponential, capped, with jitter in [50%, 100%]
-        ceiling = min(0.5, 0.2 * 2 ** attempt)
-        assert ceiling / 2 <= slept <= ceiling
-
-    def denied():
-        calls.append(1)
-        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "Op")
-
-    calls.clear()
-    with pytest.raises(ClientError):
-        with_backoff(denied, sleep=sleeps.append)
-    assert len(calls) == 1
+        client.execute_statement(resourceArn="arn:aws:rds:us-east-1:123456789012:cluster:c", sql="select 1",
+                                 secretArn="arn:aws:secretsmanager:us-east-1:123456789012:secret:s")
+    worst = 2 * clients.DATA_API_CONFIG.read_timeout + sum(2 ** n for n in range(len(backoff)))
+    assert len(sent) == 2 and worst < MIN_FUNCTION_TIMEOUT_SECONDS
 
 
 CMK = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-00000000000a"
@@ -190,5 +200,5 @@ def test_a_cold_start_imports_only_the_gateways_every_invocation_uses():
     probe = "import sys, handler; print(' '.join(sorted(m for m in sys.modules if m.startswith('cutover.gateways.'))))"
     result = subprocess.run([sys.executable, "-B", "-c", probe], cwd=ROOT / "lambda", capture_output=True, text=True,
                             env={**os.environ, **environment(), "PYTHONPATH": str(ROOT / "lambda")}, check=True)
-    assert result.stdout.split() == ["cutover.gateways.clients", "cutover.gateways.lazy", "cutover.gateways.retry",
-                                     "cutover.gateways.route53", "cutover.gateways.ssm"]
+    assert result.stdout.split() == ["cutover.gateways.clients", "cutover.gateways.errors",
+                                     "cutover.gateways.lazy", "cutover.gateways.route53", "cutover.gateways.ssm"]

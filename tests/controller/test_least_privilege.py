@@ -75,7 +75,7 @@ def run(synthesized):
     env["TOPIC_ARN"] = resolve(function["environment"]["variables"]["TOPIC_ARN"])
     mp = pytest.MonkeyPatch()
     with mock_aws():
-        world = World(**env)
+        world = World(**{variable.lower(): value for variable, value in env.items()})  # fields, not variables
         resolve.world = world
         for key, value in world.env.items():
             mp.setenv(key, value)

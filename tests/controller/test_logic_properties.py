@@ -40,7 +40,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from tests.controller.fakes import FORWARD, REVERSE, Clock, environment
 
 ONE_WRITER = Settings.from_env(environment())
-WRITE_CANARY = Settings.from_env(environment(WRITE_CANARY="true"))
+WRITE_CANARY = Settings.from_env(environment(write_canary=True))
 ALARM = ONE_WRITER.lag_alarm_names[1]
 STEPS = (10, 50, 100)  # the canary steps of the environment above, written out
 ON_PREM = Records(ALL_ON_PREM, ALL_ON_PREM)

@@ -82,7 +82,7 @@ def test_the_stack_and_the_controller_accept_the_same_limits():
             except ConfigError:
                 stack_ok = False
             try:
-                Settings.from_env(environment(**{field.upper(): str(value)}))
+                Settings.from_env(environment(**{field: str(value)}))
                 controller_ok = True
             except SettingsError:
                 controller_ok = False

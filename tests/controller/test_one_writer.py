@@ -117,7 +117,7 @@ def test_reader_canary_then_flip_then_rollback_then_flip_again(world):
 @pytest.fixture
 def canary_world(monkeypatch):
     with mock_aws():
-        w = World(WRITE_CANARY="true", ROLLBACK_ON_ALARM="true")
+        w = World(write_canary=True, rollback_on_alarm=True)
         for key, value in w.env.items():
             monkeypatch.setenv(key, value)
         handler = importlib.reload(importlib.import_module("handler"))

@@ -29,11 +29,11 @@ class World:
     """Resources shaped as the stack deploys them, and handles to inspect and disturb them."""
 
 
-    def __init__(self, **env_overrides: str):
+    def __init__(self, **env_overrides: object):
         self.clock = Clock()
         database = f"aurora_{next(_databases)}"
         self.dsn = aurora_after_full_load(database)  # Aurora's data, in the session's real PostgreSQL
-        env_overrides = {"DATABASE_NAME": database, **env_overrides}
+        env_overrides = {"database_name": database, **env_overrides}
         self.clients = {name: fakes.client(name) for name in ("route53", "ssm", "dms", "cloudwatch", "rds", "sns",
                                                                  "sqs", "kms", "backup")}
         c = self.clients
@@ -49,7 +49,7 @@ class World:
             for name, endpoint in ((self.record_name, "cluster"), (self.reader_record_name, "cluster-ro"))
             for set_id, weight, target in (("onprem", 100, "pgprimary.corp.example.com"),
                                            ("aurora", 0, f"aurora-test01.{endpoint}-x.us-east-1.rds.amazonaws.com"))]})
-        env = environment(HOSTED_ZONE_ID=self.zone_id, **{"CHECKPOINT_KEY_ARN": key, **env_overrides})
+        env = environment(hosted_zone_id=self.zone_id, **{"checkpoint_key_arn": key, **env_overrides})
         self.checkpoint_key = env["CHECKPOINT_KEY_ARN"]  # moto keeps the name; it does not look the key up
         for name, value in ((env["STATE_PARAMETER"], initial_state()), (env["EVENT_PARAMETER"], initial_event_record())):
             c["ssm"].put_parameter(Name=name, Value=value, Type="SecureString", KeyId=self.checkpoint_key)
@@ -136,7 +136,7 @@ class World:
         gateways = Gateways.from_clients(self.settings, self.clients)
         gateways.dms.statistics_client = self.statistics.client
         gateways.dms.assessment_client = self.assessments.client
-        gateways.route53.sleep = lambda _: None
+        gateways.route53.poll_seconds = 0
         return Controller(self.settings, gateways, clock=self.clock)
 
     def latency(self, seconds: float, minutes: int = 10) -> None:

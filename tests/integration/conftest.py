@@ -104,7 +104,7 @@ class LocalInvoker:
         gateways = Gateways.from_clients(settings, clients)
         gateways.dms.statistics_client = self.statistics.client
         gateways.dms.assessment_client = self.assessments.client
-        gateways.route53.sleep = lambda _: None
+        gateways.route53.poll_seconds = 0
         self.clock = Clock()
         self.settings = settings
         saved = dict(os.environ)

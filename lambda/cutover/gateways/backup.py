@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from cutover.gateways.retry import with_backoff
-
 
 class BackupGateway:
     def __init__(self, client, *, vault_name: str, role_arn: str, cluster_arn: str):
         self.client, self.vault_name, self.role_arn, self.cluster_arn = client, vault_name, role_arn, cluster_arn
 
     def start(self, token: str) -> str:
-        response = with_backoff(lambda: self.client.start_backup_job(
+        response = self.client.start_backup_job(
             BackupVaultName=self.vault_name, ResourceArn=self.cluster_arn, IamRoleArn=self.role_arn,
-            IdempotencyToken=token))
+            IdempotencyToken=token)
         return response["BackupJobId"]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from cutover.gateways.retry import with_backoff
-
 METRICS = ("CDCLatencySource", "CDCLatencyTarget")
 
 
@@ -29,9 +27,9 @@ class CloudWatchGateway:
                                       {"Name": "Role", "Value": role}]},
             "Period": 60, "Stat": "Maximum"}} for i, role in enumerate(ROLES)]
         end = now.replace(second=0, microsecond=0)
-        response = with_backoff(lambda: self.client.get_metric_data(
+        response = self.client.get_metric_data(
             MetricDataQueries=queries, StartTime=end - timedelta(minutes=10), EndTime=end,
-            ScanBy="TimestampDescending"))
+            ScanBy="TimestampDescending")
         by_id = {r["Id"]: r.get("Values", []) for r in response.get("MetricDataResults", [])}
         return {role: (float(by_id[f"c{i}"][0]) if by_id.get(f"c{i}") else None) for i, role in enumerate(ROLES)}
 
@@ -45,9 +43,9 @@ class CloudWatchGateway:
                        "Dimensions": writer if namespace == "AWS/RDS" else task},
             "Period": 300, "Stat": "Maximum"}} for i, (namespace, name) in enumerate(BACKLOG)]
         end = now.replace(second=0, microsecond=0)
-        response = with_backoff(lambda: self.client.get_metric_data(
+        response = self.client.get_metric_data(
             MetricDataQueries=queries, StartTime=end - timedelta(minutes=15), EndTime=end,
-            ScanBy="TimestampDescending"))
+            ScanBy="TimestampDescending")
         by_id = {r["Id"]: r.get("Values", []) for r in response.get("MetricDataResults", [])}
         return {name: (float(by_id[f"b{i}"][0]) if by_id.get(f"b{i}") else None)
                 for i, (_, name) in enumerate(BACKLOG)}
@@ -59,8 +57,8 @@ class CloudWatchGateway:
             "Metric": {"Namespace": "AWS/DMS", "MetricName": name, "Dimensions": dimensions},
             "Period": 60, "Stat": "Maximum"}} for i, name in enumerate(METRICS)]
         end = now.replace(second=0, microsecond=0)
-        response = with_backoff(lambda: self.client.get_metric_data(
+        response = self.client.get_metric_data(
             MetricDataQueries=queries, StartTime=end - timedelta(minutes=minutes), EndTime=end,
-            ScanBy="TimestampAscending"))
+            ScanBy="TimestampAscending")
         by_id = {r["Id"]: [float(v) for v in r.get("Values", [])] for r in response.get("MetricDataResults", [])}
         return {name: by_id.get(f"m{i}", []) for i, name in enumerate(METRICS)}

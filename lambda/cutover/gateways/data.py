@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import NamedTuple
 
 from cutover import sql
-from cutover.gateways.retry import with_backoff
 
 
 class DataGates(NamedTuple):
@@ -46,9 +45,9 @@ class DataApiGateway:
 
     def query(self, statement: str, **parameters: object) -> list[dict]:
         typed = [{"name": name, "value": _typed(value)} for name, value in parameters.items()]
-        response = with_backoff(lambda: self.client.execute_statement(
+        response = self.client.execute_statement(
             resourceArn=self.cluster_arn, secretArn=self.secret_arn, database=self.database, sql=statement,
-            parameters=typed, formatRecordsAs="JSON"))
+            parameters=typed, formatRecordsAs="JSON")
         return json.loads(response.get("formattedRecords") or "[]")
 
     def data_gates(self, since: datetime) -> DataGates:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from cutover.gates import IDLE_TASK_STATES, AssessmentCheck, TaskStatus, Validation
-from cutover.gateways.retry import with_backoff
 
 STARTED = ("running", "starting")  # DMS task statuses on the way to replicating
 
@@ -33,28 +32,28 @@ class DmsGateway:
         """Every individual assessment DMS supports for the task's engines, but those excluded (with a reason,
         in config); results encrypted with the stack's key."""
         kwargs = {"Exclude": list(exclude)} if exclude else {}
-        response = with_backoff(lambda: self.assessment_client.start_replication_task_assessment_run(
+        response = self.assessment_client.start_replication_task_assessment_run(
             ReplicationTaskArn=self.forward_arn, ServiceAccessRoleArn=role_arn, ResultLocationBucket=bucket,
             ResultLocationFolder=folder, ResultEncryptionMode="SSE_KMS", ResultKmsKeyArn=key_arn,
-            AssessmentRunName=name, **kwargs))
+            AssessmentRunName=name, **kwargs)
         return response["ReplicationTaskAssessmentRun"]["ReplicationTaskAssessmentRunArn"]
 
     def assessment(self) -> AssessmentCheck:
-        runs = with_backoff(lambda: self.assessment_client.describe_replication_task_assessment_runs(
-            Filters=[{"Name": "replication-task-arn", "Values": [self.forward_arn]}]))["ReplicationTaskAssessmentRuns"]
+        runs = self.assessment_client.describe_replication_task_assessment_runs(
+            Filters=[{"Name": "replication-task-arn", "Values": [self.forward_arn]}])["ReplicationTaskAssessmentRuns"]
         created = lambda r: r.get("ReplicationTaskAssessmentRunCreationDate")  # noqa: E731
         done = sorted((r for r in runs if r.get("Status") in COMPLETED_RUNS), key=created)
         going = [r for r in runs if r.get("Status") not in COMPLETED_RUNS and (not done or created(r) > created(done[-1]))]
         running = f"{going[-1].get('AssessmentRunName')} ({going[-1].get('Status')})" if going else ""
-        task = with_backoff(lambda: self.client.describe_replication_tasks(
-            Filters=[{"Name": "replication-task-arn", "Values": [self.forward_arn]}], WithoutSettings=True))
+        task = self.client.describe_replication_tasks(
+            Filters=[{"Name": "replication-task-arn", "Values": [self.forward_arn]}], WithoutSettings=True)
         task_created = next(iter(task.get("ReplicationTasks") or []), {}).get("ReplicationTaskCreationDate")
         if not done:
             return AssessmentCheck("", "none", task_created_at=task_created, newer_running=running)
         run = done[-1]
-        individual = with_backoff(lambda: self.assessment_client.describe_replication_task_individual_assessments(
+        individual = self.assessment_client.describe_replication_task_individual_assessments(
             Filters=[{"Name": "replication-task-assessment-run-arn",
-                      "Values": [run["ReplicationTaskAssessmentRunArn"]]}]))["ReplicationTaskIndividualAssessments"]
+                      "Values": [run["ReplicationTaskAssessmentRunArn"]]}])["ReplicationTaskIndividualAssessments"]
         names = lambda *statuses: tuple(sorted(i["IndividualAssessmentName"] for i in individual  # noqa: E731
                                                if i.get("Status") in statuses))
         return AssessmentCheck(
@@ -63,8 +62,8 @@ class DmsGateway:
             f"s3://{run.get('ResultLocationBucket', '')}/{run.get('ResultLocationFolder', '')}", running)
 
     def task(self, arn: str) -> TaskStatus:
-        response = with_backoff(lambda: self.client.describe_replication_tasks(
-            Filters=[{"Name": "replication-task-arn", "Values": [arn]}], WithoutSettings=True))
+        response = self.client.describe_replication_tasks(
+            Filters=[{"Name": "replication-task-arn", "Values": [arn]}], WithoutSettings=True)
         tasks = response.get("ReplicationTasks") or []
         if not tasks:
             return TaskStatus("missing")
@@ -75,16 +74,9 @@ class DmsGateway:
                           stats.get("StopDate") if task.get("Status") in ("stopped", "failed") else None)
 
     def validation(self) -> Validation:
-        tables, marker = [], None
-        while True:
-            kwargs = {"ReplicationTaskArn": self.forward_arn, "MaxRecords": 500}
-            if marker:
-                kwargs["Marker"] = marker
-            response = with_backoff(lambda: self.statistics_client.describe_table_statistics(**kwargs))  # noqa: B023
-            tables.extend(response.get("TableStatistics", []))
-            marker = response.get("Marker")
-            if not marker:
-                break
+        pages = self.statistics_client.get_paginator("describe_table_statistics").paginate(
+            ReplicationTaskArn=self.forward_arn, PaginationConfig={"PageSize": 500})
+        tables = list(pages.search("TableStatistics[]"))
         return Validation(
             tables=len(tables),
             not_validated=tuple(f"{t.get('SchemaName')}.{t.get('TableName')}" for t in tables
@@ -107,10 +99,10 @@ class DmsGateway:
         if status not in IDLE_TASK_STATES:
             raise TaskBusyError(f"reverse task is {status}; DMS cannot start it now")
         if status == "ready":
-            with_backoff(lambda: self.client.start_replication_task(
+            self.client.start_replication_task(
                 ReplicationTaskArn=self.reverse_arn, StartReplicationTaskType="start-replication",
-                CdcStartTime=cdc_start_time))
+                CdcStartTime=cdc_start_time)
             return "started from the cutover's start time"
-        with_backoff(lambda: self.client.start_replication_task(
-            ReplicationTaskArn=self.reverse_arn, StartReplicationTaskType="resume-processing"))
+        self.client.start_replication_task(
+            ReplicationTaskArn=self.reverse_arn, StartReplicationTaskType="resume-processing")
         return f"resumed from its last stop position (was {status})"

@@ -10,8 +10,6 @@ from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from cutover.gateways.retry import with_backoff
-
 
 class RdsGateway:
     def __init__(self, client, *, cluster_id: str, subnet_group: str, security_group_id: str,
@@ -21,8 +19,8 @@ class RdsGateway:
         self.parameter_group, self.kms_key_arn = parameter_group, kms_key_arn
 
     def writer(self) -> tuple[bool, str]:
-        clusters = with_backoff(lambda: self.client.describe_db_clusters(
-            DBClusterIdentifier=self.cluster_id))["DBClusters"]
+        clusters = self.client.describe_db_clusters(
+            DBClusterIdentifier=self.cluster_id)["DBClusters"]
         cluster = clusters[0]
         writers = [m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", []) if m.get("IsClusterWriter")]
         ok = cluster.get("Status") == "available" and bool(writers)
@@ -31,20 +29,13 @@ class RdsGateway:
     def logical_replication(self) -> tuple[str, str]:
         """rds.logical_replication in the cluster parameter group, and the writer's parameter status (a static
         parameter takes effect only after a reboot; until then the writer shows pending-reboot)."""
-        value, marker = "unset", None
-        while True:
-            kwargs = {"DBClusterParameterGroupName": self.parameter_group, "Source": "user"}
-            if marker:
-                kwargs["Marker"] = marker
-            response = with_backoff(lambda: self.client.describe_db_cluster_parameters(**kwargs))  # noqa: B023
-            for parameter in response.get("Parameters", []):
-                if parameter.get("ParameterName") == "rds.logical_replication":
-                    value = str(parameter.get("ParameterValue"))
-            marker = response.get("Marker")
-            if not marker:
-                break
-        cluster = with_backoff(lambda: self.client.describe_db_clusters(
-            DBClusterIdentifier=self.cluster_id))["DBClusters"][0]
+        value = "unset"
+        pages = self.client.get_paginator("describe_db_cluster_parameters").paginate(
+            DBClusterParameterGroupName=self.parameter_group, Source="user")
+        for parameter in pages.search("Parameters[?ParameterName == 'rds.logical_replication']"):
+            value = str(parameter.get("ParameterValue"))
+        cluster = self.client.describe_db_clusters(
+            DBClusterIdentifier=self.cluster_id)["DBClusters"][0]
         writer = next((m for m in cluster.get("DBClusterMembers", []) if m.get("IsClusterWriter")), {})
         return value, str(writer.get("DBClusterParameterGroupStatus", "no writer"))
 
@@ -54,12 +45,12 @@ class RdsGateway:
         if existing != "not found":
             return existing
         try:
-            response = with_backoff(lambda: self.client.restore_db_cluster_to_point_in_time(
+            response = self.client.restore_db_cluster_to_point_in_time(
                 DBClusterIdentifier=cluster_id, SourceDBClusterIdentifier=self.cluster_id, RestoreType="full-copy",
                 RestoreToTime=to_time, DBSubnetGroupName=self.subnet_group,
                 VpcSecurityGroupIds=[self.security_group_id], DBClusterParameterGroupName=self.parameter_group,
                 KmsKeyId=self.kms_key_arn, EnableIAMDatabaseAuthentication=True, CopyTagsToSnapshot=True,
-                DeletionProtection=False, Tags=tags))
+                DeletionProtection=False, Tags=tags)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "DBClusterAlreadyExistsFault":
                 raise

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import time
+from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from cutover.gateways.retry import describe, with_backoff
+from cutover.gateways.errors import describe
 from cutover.models import Records, Weights
 from cutover.settings import INSYNC_WAIT_SECONDS
 
 NOT_SEEN_INSYNC = "not seen INSYNC"
+POLL_SECONDS = 5  # Route 53 propagates in well under a minute; 90 s / 5 s = 18 GetChange calls at most
 
 
 class RecordsError(RuntimeError):
@@ -19,15 +18,15 @@ class RecordsError(RuntimeError):
 
 class Route53Gateway:
     def __init__(self, client, *, zone_id: str, record_name: str, reader_record_name: str, onprem_id: str,
-                 aurora_id: str, insync_timeout: float = INSYNC_WAIT_SECONDS, sleep=time.sleep):
+                 aurora_id: str, insync_timeout: int = INSYNC_WAIT_SECONDS, poll_seconds: int = POLL_SECONDS):
         self.client, self.zone_id = client, zone_id
         self.names = (record_name.rstrip(".") + ".", reader_record_name.rstrip(".") + ".")
         self.onprem_id, self.aurora_id = onprem_id, aurora_id
-        self.insync_timeout, self.sleep = insync_timeout, sleep
+        self.insync_timeout, self.poll_seconds = insync_timeout, poll_seconds
 
     def _pair(self, name: str) -> dict[str, dict]:
-        response = with_backoff(lambda: self.client.list_resource_record_sets(
-            HostedZoneId=self.zone_id, StartRecordName=name, MaxItems="10"), sleep=self.sleep)
+        response = self.client.list_resource_record_sets(
+            HostedZoneId=self.zone_id, StartRecordName=name, MaxItems="10")
         pair = {r["SetIdentifier"]: r for r in response["ResourceRecordSets"]
                 if r["Name"] == name and r.get("SetIdentifier") in (self.onprem_id, self.aurora_id)}
         if set(pair) != {self.onprem_id, self.aurora_id}:
@@ -56,8 +55,8 @@ class Route53Gateway:
                 changes.append({"Action": "UPSERT", "ResourceRecordSet": {**record, "Weight": weight}})
         comment = f"cutover writer {records.writer.onprem}/{records.writer.aurora} " \
                   f"readers {records.readers.onprem}/{records.readers.aurora}"
-        response = with_backoff(lambda: self.client.change_resource_record_sets(
-            HostedZoneId=self.zone_id, ChangeBatch={"Comment": comment, "Changes": changes}), sleep=self.sleep)
+        response = self.client.change_resource_record_sets(
+            HostedZoneId=self.zone_id, ChangeBatch={"Comment": comment, "Changes": changes})
         change_id = response["ChangeInfo"]["Id"]
         try:
             self._wait_insync(change_id, response["ChangeInfo"].get("Status"))
@@ -66,11 +65,15 @@ class Route53Gateway:
         return change_id
 
     def _wait_insync(self, change_id: str, status: str | None) -> None:
-        waited, delay = 0.0, 1.0
-        while status != "INSYNC":
-            if waited >= self.insync_timeout:
-                raise TimeoutError(f"Route 53 change {change_id} not INSYNC after {waited:.0f} s")
-            self.sleep(delay)
-            waited += delay
-            delay = min(delay * 2, 10.0)
-            status = with_backoff(lambda: self.client.get_change(Id=change_id), sleep=self.sleep)["ChangeInfo"]["Status"]
+        """botocore's `resource_record_sets_changed` waiter, bounded by the controller's INSYNC budget."""
+        if status == "INSYNC":
+            return
+        attempts = max(1, self.insync_timeout // POLL_SECONDS)
+        try:
+            self.client.get_waiter("resource_record_sets_changed").wait(
+                Id=change_id, WaiterConfig={"Delay": self.poll_seconds, "MaxAttempts": attempts})
+        except WaiterError as error:
+            if "Error" in (error.last_response or {}):  # GetChange itself failed (denied, say): say how
+                raise ClientError(error.last_response, "GetChange") from error
+            raise TimeoutError(f"Route 53 change {change_id} not INSYNC after {attempts} checks "
+                               f"{POLL_SECONDS} s apart") from error

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from cutover.gateways.retry import with_backoff
-
 KEPT_VERSIONS = 100
 
 
@@ -20,19 +18,16 @@ class CheckpointConflictError(RuntimeError):
 
 
 class ParameterGateway:
-    def __init__(self, client, *, state_name: str, event_name: str, key_id: str, sleep=None):
+    def __init__(self, client, *, state_name: str, event_name: str, key_id: str):
         self.client, self.state_name, self.event_name, self.key_id = client, state_name, event_name, key_id
-        self.kwargs = {"sleep": sleep} if sleep else {}
 
     def _get(self, name: str) -> tuple[str, int]:
-        parameter = with_backoff(lambda: self.client.get_parameter(Name=name, WithDecryption=True),
-                                 **self.kwargs)["Parameter"]
+        parameter = self.client.get_parameter(Name=name, WithDecryption=True)["Parameter"]
         return parameter["Value"], int(parameter["Version"])
 
     def _put(self, name: str, value: str) -> int:
-        return int(with_backoff(lambda: self.client.put_parameter(
-            Name=name, Value=value, Type="SecureString", KeyId=self.key_id, Overwrite=True),
-            **self.kwargs)["Version"])
+        return int(self.client.put_parameter(
+            Name=name, Value=value, Type="SecureString", KeyId=self.key_id, Overwrite=True)["Version"])
 
     def read(self) -> tuple[str, int]:
         return self._get(self.state_name)
@@ -59,17 +54,17 @@ class ParameterGateway:
         """Writing version latest+1 drops the oldest kept version; it must not carry a label."""
         if latest < KEPT_VERSIONS:
             return
-        oldest = with_backoff(lambda: self.client.get_parameter_history(
-            Name=self.state_name, MaxResults=1), **self.kwargs)["Parameters"][0]
+        oldest = self.client.get_parameter_history(
+            Name=self.state_name, MaxResults=1)["Parameters"][0]
         labels = oldest.get("Labels") or []
         if labels:
-            with_backoff(lambda: self.client.unlabel_parameter_version(
-                Name=self.state_name, ParameterVersion=int(oldest["Version"]), Labels=labels), **self.kwargs)
+            self.client.unlabel_parameter_version(
+                Name=self.state_name, ParameterVersion=int(oldest["Version"]), Labels=labels)
 
     def label(self, version: int, label: str) -> None:
         try:
-            with_backoff(lambda: self.client.label_parameter_version(
-                Name=self.state_name, ParameterVersion=version, Labels=[label]), **self.kwargs)
+            self.client.label_parameter_version(
+                Name=self.state_name, ParameterVersion=version, Labels=[label])
         except ClientError as error:  # ten labels on one version at most: the checkpoint itself stands
             if error.response.get("Error", {}).get("Code") != "ParameterVersionLabelLimitExceeded":
                 raise
