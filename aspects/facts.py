@@ -36,7 +36,11 @@ REQUIRED_TAG_KEYS = ("Project", "EnvironmentSuffix", "Owner", "CostCenter", "Man
 UNSCOPED_ACTIONS = frozenset({"cloudwatch:GetMetricData", "dms:DescribeReplicationTasks",
                               "dms:DescribeReplicationTaskAssessmentRuns",
                               "dms:DescribeReplicationTaskIndividualAssessments", "xray:PutTelemetryRecords",
-                              "xray:PutTraceSegments"})
+                              "xray:PutTraceSegments",
+                              # A function in a VPC: Lambda checks these on "*" when it creates the function.
+                              "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
+                              "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
+                              "ec2:UnassignPrivateIpAddresses"})
 
 # The RDS Data API on provisioned Aurora PostgreSQL needs 16.1 or later (and no T class).
 DATA_API_MIN_VERSION = (16, 1)

@@ -38,6 +38,7 @@ CONFIG_FILE_ENV = "MIGRATION_CONFIG_FILE"
 
 AURORA_CLASS = re.compile(r"^db\.(r5|r6g|r6i|r7g|r7i|r8g|x2g|t3|t4g)\.(medium|large|[0-9]*xlarge)$")
 AURORA_ENGINE_VERSION = re.compile(r"^(1[1-9])\.[0-9]+$")
+PG_ROLE = re.compile(r"^[a-z_][a-z0-9_$]{0,62}$")
 SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$")
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9-]{36}$")
 REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[0-9]$")
@@ -119,6 +120,9 @@ class MigrationConfig:
     controller_secret_kms_key_arn: str = ""
     assessment_exclusions: tuple[str, ...] = ()
     assessment_retention_days: int = 90
+    onprem_fence_secret_arn: str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:migration/onprem-fence-MnOpQr"
+    aurora_fence_secret_arn: str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:migration/aurora-fence-StUvWx"
+    fence_secret_kms_key_arn: str = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,10 @@ class CutoverConfig:
     auto_flip: bool = False
     flip_max_lag_seconds: int = 5
     sequence_gap: int = 1_000_000
+    flip_mode: str = "fenced"
+    flip_catchup_seconds: int = 60
+    application_roles: tuple[str, ...] = ("payments_app",)
+    control_table: str = "public.cutover_marker"
 
 
 @dataclass(frozen=True)
@@ -596,6 +604,62 @@ def _check_cutover_writes(c: Config, problems: list[str]) -> None:
     if c.cutover.write_canary and c.cutover.auto_flip:
         problems.append("cutover.auto_flip: only for the one-writer cutover; with cutover.write_canary the writes "
                         "follow the canary steps and there is no flip")
+    _check_fence(c, problems)
+
+
+def _check_fence(c: Config, problems: list[str]) -> None:
+    k, m = c.cutover, c.migration
+    if k.flip_mode not in controller_settings.FLIP_MODES:
+        problems.append(f"cutover.flip_mode: must be one of {', '.join(controller_settings.FLIP_MODES)}, got "
+                        f"{k.flip_mode!r}")
+        return
+    low, high = CONTROLLER_LIMITS["flip_catchup_seconds"]
+    if not low <= k.flip_catchup_seconds <= high:
+        problems.append(f"cutover.flip_catchup_seconds: must be {low} to {high} (the write pause waits at most this "
+                        f"long for Aurora to catch up), got {k.flip_catchup_seconds}")
+    if k.flip_mode != "fenced":
+        return
+    if k.write_canary:
+        problems.append("cutover.flip_mode: fenced keeps one writable database; with cutover.write_canary (two "
+                        "primaries by design) set flip_mode to drain")
+    if not k.application_roles:
+        problems.append("cutover.application_roles: required in fenced mode (the roles the applications connect as)")
+    for role in k.application_roles:
+        if not PG_ROLE.match(role):
+            problems.append(f"cutover.application_roles: {role!r} is not a PostgreSQL role name (lowercase letter or "
+                            "_ first, then letters, digits, _ or $; at most 63)")
+    schema, _, table = k.control_table.partition(".")
+    if not (PG_ROLE.match(schema) and PG_ROLE.match(table)):
+        problems.append(f"cutover.control_table: {k.control_table!r} must be schema.table, both lowercase PostgreSQL "
+                        "identifiers")
+    elif not any(_like(pattern, schema) for pattern in migrated_schema_patterns(m)):
+        problems.append(f"cutover.control_table: schema {schema!r} is not migrated; the marker must travel with DMS")
+    for name in ("onprem_fence_secret_arn", "aurora_fence_secret_arn"):
+        if not SECRET_ARN.match(getattr(m, name)):
+            problems.append(f"migration.{name}: must be the ARN of an existing Secrets Manager secret (the fence "
+                            "role's); the stack never creates one")
+    if m.onprem_fence_secret_arn == m.aurora_fence_secret_arn:
+        problems.append("migration.aurora_fence_secret_arn: must differ from onprem_fence_secret_arn")
+    if not KMS_KEY_ARN.match(m.fence_secret_kms_key_arn):
+        problems.append("migration.fence_secret_kms_key_arn: must be the ARN of the customer-managed KMS key that "
+                        "encrypts the fence secrets")
+
+
+def migrated_schema_patterns(m: MigrationConfig) -> list[str]:
+    """The schemas the tasks select, as SQL LIKE patterns. With a mappings file of its own, the fence's dry-run
+    gate checks the marker table on both sides instead (config stays free of the stack's imports)."""
+    return ["%"] if m.table_mappings_file else [m.schema.replace("_", "\\_")]
+
+
+def _like(pattern: str, value: str) -> bool:
+    """SQL LIKE: % any run, _ one character, a backslash escapes the next one."""
+    expression, chars = "", iter(pattern)
+    for char in chars:
+        if char == "\\":
+            expression += re.escape(next(chars, ""))
+        else:
+            expression += {"%": ".*", "_": "."}.get(char, re.escape(char))
+    return re.fullmatch(expression, value) is not None
 
 
 def _check_monitoring(c: Config, problems: list[str]) -> None:
@@ -688,6 +752,18 @@ DOCS: dict[str, str] = {
     "migration.heartbeat_schema": "Schema of the DMS heartbeat table on both databases (not the migrated schema)",
     "migration.controller_secret_arn": "EXISTING secret of the database role the controller uses through the Data API "
                                        "(sequences, data gates); empty: the RDS-managed master secret",
+    "migration.onprem_fence_secret_arn": "EXISTING secret (username, password) of the fence role on on-prem "
+                                         "(README: the role and its privileges)",
+    "migration.aurora_fence_secret_arn": "EXISTING secret (username, password) of the fence role on Aurora",
+    "migration.fence_secret_kms_key_arn": "Customer-managed KMS key of both fence secrets",
+    "cutover.flip_mode": "fenced (default): the databases stop the application's writes on one side before the "
+                         "other opens; drain: DNS only, pools drained by hand (two writers until they are)",
+    "cutover.flip_catchup_seconds": "Longest wait (5 to 300 s) for Aurora to receive the fence's marker; "
+                                    "past it the flip is undone",
+    "cutover.application_roles": "PostgreSQL roles the applications connect as (fenced mode): their writes are "
+                                 "fenced and their sessions ended at the flip",
+    "cutover.control_table": "schema.table of the flip's marker, in a migrated schema (README: create it before "
+                             "the full load)",
     "migration.controller_secret_kms_key_arn": "Customer-managed KMS key of controller_secret_arn (with it only)",
     "migration.assessment_exclusions": "Premigration assessments left out of every run, each <name>=<reason>",
     "migration.assessment_retention_days": "Days the assessment results bucket keeps a run's results",

@@ -20,6 +20,7 @@ from stack.constructs.cutover import ControllerTargets, Cutover
 from stack.constructs.database import Database
 from stack.constructs.dns import AURORA_ID, ONPREM_ID, Dns
 from stack.constructs.events import Events
+from stack.constructs.fence import Fence
 from stack.constructs.keys import Keys
 from stack.constructs.migration import Migration, migrated_schemas
 from stack.constructs.monitoring import Monitoring, lag_alarm_names
@@ -74,6 +75,14 @@ class MigrationStack(TerraformStack):
                                 cluster_id=database.cluster_id, topic_arn=events.topic.arn)
         backup = Backup(self, "backup", suffix=suffix, settings=config.backup, account=account,
                         cluster_arn=database.cluster_arn, key_arn=keys.database.arn)
+        fence = None
+        if config.cutover.flip_mode == "fenced":
+            fence = Fence(self, "fence", suffix=suffix, config=config, account=account, vpc_id=network.vpc.id,
+                          vpc_cidr=network.cidr, subnet_ids=network.subnet_ids, onprem_cidr=network.onprem_cidr,
+                          aurora_security_group_id=database.security_group.id, aurora_host=database.cluster.endpoint,
+                          migrated_schemas=migrated_schemas(config.migration), key_arn=keys.app.arn,
+                          logs_key_arn=keys.logs.arn)
+            database.allow_from("from-fence", fence.security_group.id, "PostgreSQL from the fence function")
         targets = ControllerTargets(
             hosted_zone_id=dns.zone.zone_id, record_name=dns.record_name, reader_record_name=dns.reader_record_name,
             parameter_arns=checkpoints.arns,
@@ -93,7 +102,9 @@ class MigrationStack(TerraformStack):
                 0).secret_arn,
             data_api_secret_key_arn=config.migration.controller_secret_kms_key_arn or keys.database.arn,
             assessment_bucket=assessment.bucket.id, assessment_bucket_arn=assessment.bucket.arn,
-            assessment_folder=assessment.folder, assessment_role_arn=assessment.role.arn)
+            assessment_folder=assessment.folder, assessment_role_arn=assessment.role.arn,
+            fence_function_name=fence.function_name if fence else "-",
+            fence_function_arn=fence.function.arn if fence else "")
         cutover = Cutover(self, "cutover", suffix=suffix, account=account, targets=targets,
                           environment=controller_environment(config, targets), logs_key_arn=keys.logs.arn,
                           log_retention_days=config.database.log_retention_days)
@@ -157,5 +168,6 @@ def controller_environment(config: Config, t: ControllerTargets) -> dict[str, st
         bake_minutes=cutover.bake_minutes, rollback_on_alarm=cutover.rollback_on_alarm,
         write_canary=cutover.write_canary, auto_flip=cutover.auto_flip,
         flip_max_lag_seconds=cutover.flip_max_lag_seconds, sequence_gap=cutover.sequence_gap,
-        assessment_key_arn=t.database_key_arn,
+        flip_mode=cutover.flip_mode, flip_catchup_seconds=cutover.flip_catchup_seconds,
+        control_table=cutover.control_table, assessment_key_arn=t.database_key_arn,
         assessment_exclusions=[e.partition("=")[0].strip() for e in config.migration.assessment_exclusions] or "-")

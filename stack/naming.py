@@ -75,6 +75,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     "function_log_group": ("log_group", "/aws/lambda/cutover-controller-{s}"),
     "function_policy": ("iam_policy", "cutover-controller-{s}"),
     "dead_letter_queue": ("sqs_queue", "cutover-controller-dlq-{s}"),
+    # fence
+    "fence_function": ("lambda_function", "cutover-fence-{s}"),
+    "fence_role": ("iam_role", "cutover-fence-{s}"),
+    "fence_policy": ("iam_policy", "cutover-fence-{s}"),
+    "fence_log_group": ("log_group", "/aws/lambda/cutover-fence-{s}"),
+    "fence_sg": ("security_group", "cutover-fence-{s}"),
     # monitoring
     "dashboard": ("dashboard", "migration-{s}"),
     "alarm_latency_source": ("alarm", "dms-cdc-latency-source-{s}"),

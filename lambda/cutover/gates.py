@@ -96,6 +96,7 @@ class Observations(NamedTuple):
     writer_detail: str = ""
     data: DataChecks | None = None
     assessment: AssessmentCheck | None = None
+    fence: tuple[dict, ...] | None = None  # the fence function's dry run per side (fenced mode)
 
 
 class Gate(NamedTuple):
@@ -138,6 +139,26 @@ def evaluate(obs: Observations, *, threshold: int, minutes: int, shifting: bool,
     gates.extend(data_gates(obs.data, flip=flip_threshold is not None))
     if obs.assessment is not None:
         gates.append(assessment_gate(obs.assessment))
+    gates.extend(fence_gates(obs.fence or ()))
+    return gates
+
+
+def fence_gates(checks: tuple[dict, ...]) -> list[Gate]:
+    """Per side: the fence function answers, reaches the database, finds the application roles, may end their
+    sessions, is a member of every table's owner, can write the marker, and a dry-run fence would hold."""
+    gates = []
+    for c in checks:
+        name = f"fence ready on {c.get('side')} (dry run)"
+        if not c.get("reachable") or "error" in c:
+            gates.append(Gate(name, False, f"unreachable: {c.get('error', 'no answer')}"))
+            continue
+        measured = (f"roles_missing={','.join(c['roles_missing']) or 'none'} would_hold={c['would_hold']} "
+                    f"would_revoke={c['would_revoke']} tables={c['tables']} tables_not_owned={c['tables_not_owned']} "
+                    f"can_end_sessions={c['can_end_sessions']} control_table={c['control_table']} "
+                    f"fenced_now={c['fenced']} application_sessions={c['application_sessions']}")
+        if c.get("why_not"):
+            measured += f" why_not={c['why_not']}"
+        gates.append(Gate(name, bool(c.get("ready")), measured))
     return gates
 
 

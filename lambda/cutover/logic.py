@@ -17,14 +17,18 @@ from cutover.gates import Gate, TaskStatus, all_pass
 from cutover.models import (
     ALL_ON_AURORA,
     ALL_ON_PREM,
+    SIDES,
     STOPPING_EVENT_TYPES,
     AdviseOnpremSequences,
     AlarmEvent,
+    AwaitMarker,
     Command,
     CommandName,
     Decision,
+    FenceWrites,
     Hold,
     Label,
+    LiftFence,
     Notify,
     Phase,
     RecordEvent,
@@ -35,11 +39,13 @@ from cutover.models import (
     StartBackup,
     StartReverseTask,
     State,
+    SyncOnpremSequences,
     SyncSequences,
     TaskEvent,
     Tick,
     Trigger,
     Weights,
+    iso,
     restore_cluster_id,
 )
 from cutover.settings import Settings
@@ -91,6 +97,7 @@ class Measure(enum.Enum):
     FULL = "full"  # every gate of starting or shifting
     FLIP = "flip"  # those, with the flip's tighter lag and the sequence plan
     REVERSE = "reverse"  # only the reverse task (a rollback after writes reached Aurora depends on it)
+    FENCED_ROLLBACK = "fenced-rollback"  # the reverse task and the fence's dry run on both sides
     ASSESS = "assess"  # only whether the forward task can be assessed
 
 
@@ -106,6 +113,8 @@ def wants(state: State, trigger: Trigger, settings: Settings, now: datetime) -> 
             case CommandName.START_CUTOVER:
                 return Measure.FULL
             case CommandName.ROLLBACK:
+                if settings.fenced and state.writer == ALL_ON_AURORA:
+                    return Measure.FENCED_ROLLBACK
                 return Measure.REVERSE if state.writes_since else Measure.NOTHING
             case CommandName.PAUSE | CommandName.RESUME | CommandName.RESTORE:
                 return Measure.NOTHING
@@ -158,7 +167,47 @@ def _shift(state: State, writer: Weights, readers: Weights) -> SetWeights:
 # Ticks -----------------------------------------------------------------------------------------------
 
 
+def expected_fences(state: State) -> tuple[str, ...] | None:
+    """Which sides the fenced mode keeps fenced, given where the writer name points (None: no rule applies).
+
+    Before a cutover starts nothing is fenced; from then on exactly the side the writer name does not point
+    to is fenced. A writer name split between the two is an operator's decision, not the controller's."""
+    if state.phase is Phase.REPLICATING:
+        return None
+    if state.writer == ALL_ON_AURORA:
+        return ("onprem",)
+    if state.writer == ALL_ON_PREM:
+        return ("aurora",)
+    return None
+
+
+def _fence_repair(state: State, settings: Settings, now: datetime) -> Decision | None:
+    """The fences follow the records: after an interrupted flip or rollback, records changed by hand, or a
+    fence step that failed, the next tick brings them back in line (never two writable sides on the way)."""
+    expected = expected_fences(state) if settings.fenced and not state.pending else None
+    if expected is None or state.fenced == expected:
+        return None
+    actions: list = []
+    if expected == ("onprem",):
+        if "onprem" not in state.fenced:
+            token = f"repair-{now:%Y%m%dT%H%M%SZ}"
+            actions += [FenceWrites("onprem", token, True), AwaitMarker("aurora", token)]
+        if "aurora" in state.fenced:
+            actions.append(LiftFence("aurora"))
+    else:
+        if "aurora" not in state.fenced:
+            actions.append(FenceWrites("aurora", end_sessions=True))
+        if "onprem" in state.fenced:
+            actions.append(LiftFence("onprem"))
+    why = (f"fences repaired to follow the writer name: {', '.join(expected)} fenced "
+           f"(was: {', '.join(state.fenced) or 'none'})")
+    return Decision(state, (*actions, Notify("Fences repaired", why)), result={"outcome": why})
+
+
 def _tick(state: State, settings: Settings, now: datetime, gates: list[Gate] | None) -> Decision:
+    repair = _fence_repair(state, settings, now)
+    if repair is not None:
+        return repair
     if state.phase is Phase.ROLLING_BACK and not state.weights_pending:
         return _rollback(state, "retrying the rollback", now, settings)
     if state.phase is Phase.CUT_OVER and state.backup_job is None:
@@ -209,7 +258,27 @@ def _advance(state: State, settings: Settings, now: datetime) -> Decision:
 
 
 def _flip(state: State, settings: Settings, now: datetime, why: str) -> Decision:
-    return _cut_over(state, settings, now, f"writes flipped to Aurora ({why})")
+    if not settings.fenced:
+        return _cut_over(state, settings, now, f"writes flipped to Aurora ({why}; drain mode: pooled connections "
+                                                "keep writing on on-prem until drained)")
+    return _fenced_flip(state, settings, now, f"writes flipped to Aurora ({why}), fenced")
+
+
+def _fenced_flip(state: State, settings: Settings, now: datetime, reason: str) -> Decision:
+    """Stop writes on on-prem in the database, wait until Aurora holds every one of them (the marker), set the
+    sequences, open Aurora, then move both names in one change: never two writable databases."""
+    token = f"flip-{now:%Y%m%dT%H%M%SZ}"
+    new = replace(state, phase=Phase.CUT_OVER, writer=ALL_ON_AURORA, readers=ALL_ON_AURORA, hold=None,
+                  updated_at=now, step_started_at=now, writes_since=state.writes_since or now, reason=reason,
+                  flip={"token": token, "direction": "to-aurora", "decided_at": iso(now)})
+    actions = (FenceWrites("aurora"),  # still fenced since the cutover started; asserted again, idempotent
+               FenceWrites("onprem", token, True), AwaitMarker("aurora", token),
+               SyncSequences(settings.sequence_gap), LiftFence("aurora"),
+               _shift(state, ALL_ON_AURORA, ALL_ON_AURORA), StartBackup(),
+               Notify("Cutover complete", f"{reason}. On-prem was fenced and its application sessions ended, Aurora "
+                      "caught up to the fence's marker, sequences were set past every migrated column, then Aurora "
+                      "was opened and both names moved in one change; the reverse task keeps on-prem current."))
+    return Decision(new, actions, label="cutover-complete", result={"outcome": "cut over", "aurora": 100})
 
 
 def _cut_over(state: State, settings: Settings, now: datetime, reason: str) -> Decision:
@@ -288,11 +357,23 @@ def rollback_refusal(state: State, reverse: TaskStatus | None, now: datetime) ->
             "on-prem would miss what Aurora took since")
 
 
-def _rollback(state: State, why: str, now: datetime, settings: Settings) -> Decision:
+def _rollback(state: State, why: str, now: datetime, settings: Settings, *, force: bool = False) -> Decision:
     """Rolling back until Route 53 confirms the change (see `completed`), then rolled back. Both names move
-    in the same change; if writes had reached Aurora, the operator gets on-prem's setval statements."""
+    in the same change; if writes had reached Aurora, the operator gets on-prem's setval statements (fenced
+    mode, writer on Aurora: the mirror of the flip, sequences included)."""
     new = replace(state, phase=Phase.ROLLING_BACK, writer=ALL_ON_PREM, readers=ALL_ON_PREM, hold=None,
                   updated_at=now, step_started_at=None, reason=f"rolled back: {why}")
+    if settings.fenced and state.writer == ALL_ON_AURORA:
+        token = f"rollback-{now:%Y%m%dT%H%M%SZ}"
+        new = replace(new, flip={"token": token, "direction": "to-onprem", "decided_at": iso(now)})
+        catch_up = () if force else (AwaitMarker("onprem", token),)
+        how = ("; forced: on-prem was opened without waiting for Aurora's last writes" if force else
+               "; Aurora fenced, on-prem caught up to its marker, on-prem's sequences set past every column, "
+               "on-prem opened")
+        actions = (FenceWrites("aurora", token, True), *catch_up, SyncOnpremSequences(settings.sequence_gap),
+                   LiftFence("onprem"), _shift(state, ALL_ON_PREM, ALL_ON_PREM),
+                   Notify("Rolled back to on-prem", new.reason + how))
+        return Decision(new, actions, label="rolled-back", result={"outcome": "rolled back"})
     advice = (AdviseOnpremSequences(settings.sequence_gap),) if state.writes_since else ()
     return Decision(new, (_shift(state, ALL_ON_PREM, ALL_ON_PREM), *advice, Notify("Rolled back to on-prem",
                                                                                    new.reason)),
@@ -327,7 +408,8 @@ def _command(state: State, command: Command, settings: Settings, now: datetime, 
                 raise CommandRefusedError(f"start-cutover: gates failing: {failing}")
             new = replace(state, phase=Phase.SHIFTING, hold=None, pre_cutover_time=now, step_started_at=now,
                           updated_at=now, backup_job=None, writes_since=None, reason=f"cutover started{why}")
-            return Decision(new, (StartReverseTask(now), Notify("Cutover started", new.reason)),
+            fence = (FenceWrites("aurora", end_sessions=True),) if settings.fenced else ()
+            return Decision(new, (*fence, StartReverseTask(now), Notify("Cutover started", new.reason)),
                             label="cutover-started", result={"outcome": "cutover started"})
         case CommandName.FLIP:
             if settings.write_canary:
@@ -359,8 +441,11 @@ def _command(state: State, command: Command, settings: Settings, now: datetime, 
             if refusal and not command.force:
                 raise CommandRefusedError(f"rollback refused: {refusal}. Restart the reverse task, or send "
                                           '"force": true to roll back anyway')
+            fence_failing = [g for g in gates or [] if not g.ok]
+            if fence_failing and not command.force:
+                raise CommandRefusedError(f"rollback refused: {failing}. Fix the fence, or send \"force\": true")
             forced = f"; forced although {refusal}" if refusal else ""
-            return _rollback(state, f"operator{why}{forced}", now, settings)
+            return _rollback(state, f"operator{why}{forced}", now, settings, force=command.force and bool(refusal))
         case CommandName.RESTORE:
             return _restore(state, command, settings, now)
         case unhandled:
@@ -392,10 +477,26 @@ def _restore(state: State, command: Command, settings: Settings, now: datetime) 
 SEQUENCE_DETAIL_BUDGET = 1500  # characters of per-sequence detail kept in the checkpoint (4 KB in all)
 
 
-def completed(state: State, action, outcome: object = None) -> State:
-    """The state once `action` has been performed (`outcome`: what the AWS call returned, if it matters)."""
+def completed(state: State, action, outcome: object = None, *, write_pause: float | None = None) -> State:
+    """The state once `action` has been performed (`outcome`: what the AWS call returned, if it matters;
+    `write_pause`: seconds from the fence to this change, when a fenced flip or rollback made it)."""
+    if isinstance(action, SetWeights) and write_pause is not None and state.flip:
+        state = replace(state, flip={**state.flip, "write_pause_seconds": round(write_pause, 3)})
     if isinstance(action, SetWeights) and state.phase is Phase.ROLLING_BACK and action.writer == ALL_ON_PREM:
         state = replace(state, phase=Phase.ROLLED_BACK)
+    elif isinstance(action, FenceWrites):
+        state = replace(state, fenced=_with(state.fenced, action.side, True))
+        if action.token and state.flip and state.flip.get("token") == action.token and isinstance(outcome, dict):
+            state = replace(state, flip={**state.flip, "fenced_at": outcome.get("fenced_at"),
+                                         "marker_at": outcome.get("marker_at"),
+                                         "sessions_ended": outcome.get("sessions_ended")})
+    elif isinstance(action, LiftFence):
+        state = replace(state, fenced=_with(state.fenced, action.side, False))
+    elif isinstance(action, AwaitMarker) and state.flip and state.flip.get("token") == action.token:
+        state = replace(state, flip={**state.flip, "caught_up_seconds": outcome})
+    elif isinstance(action, SyncOnpremSequences) and isinstance(outcome, dict):
+        state = replace(state, sequences={**(state.sequences or {}), "onprem_synced": {
+            "at": iso_now(state), "count": outcome.get("sequences"), "set": outcome.get("set"), "gap": action.gap}})
     elif isinstance(action, StartBackup):
         state = replace(state, backup_job=str(outcome))
     elif isinstance(action, RestoreCluster):
@@ -425,10 +526,21 @@ def sequence_summary(state: State, action, rows: list) -> dict:
                                              "sequences": detail, "omitted": omitted}}
 
 
-def abandoned_shift(state: State, shift: SetWeights, error: str, now: datetime) -> tuple[State, tuple]:
+def _with(sides: tuple[str, ...], side: str, fenced: bool) -> tuple[str, ...]:
+    chosen = (set(sides) | {side}) if fenced else (set(sides) - {side})
+    return tuple(s for s in SIDES if s in chosen)
+
+
+def abandoned_shift(state: State, shift: SetWeights, error: str, now: datetime, settings: Settings | None = None,
+                    observed: Records | None = None) -> tuple[State, tuple]:
     """A forward shift (or the flip, or the sequence sync before it) that did not complete: back to the weights
     before it, the bake restarts, and a later tick or command decides again with fresh gates; if Route 53
-    did take it, the next invocation adopts the records. A rollback is never abandoned: it is retried."""
+    did take it, the next invocation adopts the records. A rollback is never abandoned: it is retried.
+
+    A fenced flip or rollback is undone (or, when Route 53 already holds its change, completed) by its fences:
+    the side that was to close is fenced first, the side that was to stay open is opened after."""
+    if settings is not None and settings.fenced and {shift.writer, shift.previous} == {ALL_ON_AURORA, ALL_ON_PREM}:
+        return _abandoned_fenced(state, shift, error, now, observed)
     flip_pending = shift.previous_readers.aurora == 100 and shift.previous.aurora == 0
     phase = Phase.AWAITING_FLIP if flip_pending and state.phase is Phase.CUT_OVER else Phase.SHIFTING
     reverted = replace(state, phase=phase, writer=shift.previous, readers=shift.previous_readers,
@@ -438,6 +550,30 @@ def abandoned_shift(state: State, shift: SetWeights, error: str, now: datetime) 
                               f"not completed ({error}); staying at writer {shift.previous.aurora}% / readers "
                               f"{shift.previous_readers.aurora}% unless the records show otherwise")
     return reverted, (Notify("Cutover step not confirmed", reverted.reason),)
+
+
+def _abandoned_fenced(state: State, shift: SetWeights, error: str, now: datetime,
+                      observed: Records | None) -> tuple[State, tuple]:
+    to_aurora = shift.writer == ALL_ON_AURORA
+    old, new = ("onprem", "aurora") if to_aurora else ("aurora", "onprem")
+    if observed is not None and observed == shift.records:  # Route 53 took it: finish, the catch-up was done
+        phase = Phase.CUT_OVER if to_aurora else Phase.ROLLED_BACK
+        done = replace(state, phase=phase, writer=shift.writer, readers=shift.readers, updated_at=now,
+                       reason=f"{state.reason}; completed after an interruption ({error}): {old} fenced, {new} open")
+        return done, (FenceWrites(old, end_sessions=True), LiftFence(new), Notify("Fences completed", done.reason))
+    if to_aurora:
+        reverted = replace(state, phase=Phase.AWAITING_FLIP, writer=shift.previous, readers=shift.previous_readers,
+                           step_started_at=now, updated_at=now,
+                           writes_since=None if shift.previous.aurora == 0 else state.writes_since,
+                           reason=f"flip not completed ({error}); Aurora fenced again and on-prem open again: "
+                                  "nothing else changed; send flip again when the cause is fixed")
+    else:
+        reverted = replace(state, phase=Phase.HELD, hold=Hold.OPERATOR, writer=shift.previous,
+                           readers=shift.previous_readers, step_started_at=now, updated_at=now,
+                           reason=f"rollback not completed ({error}); on-prem fenced again and Aurora open again: "
+                                  "writes stay on Aurora; roll back again when the cause is fixed")
+    return reverted, (FenceWrites(new, end_sessions=True), LiftFence(old),
+                      Notify("Flip not completed" if to_aurora else "Rollback not completed", reverted.reason))
 
 
 def iso_now(state: State) -> str | None:

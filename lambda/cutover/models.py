@@ -8,8 +8,9 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-STATE_VERSION = 4  # 4: the writer name's pair is `writer` (3 called it `weights`)
-READABLE_VERSIONS = (3, 4)  # older checkpoints are read through `_migrated`
+STATE_VERSION = 5  # 5: `fenced` and `flip` (the fenced flip); 4: the writer name's pair is `writer`
+READABLE_VERSIONS = (3, 4, 5)  # older checkpoints are read through `_migrated`
+SIDES = ("onprem", "aurora")
 MAX_REMEMBERED_EVENTS = 10  # transitions only; DMS event ids live in the event record
 MAX_RECORDED_EVENT_IDS = 50
 
@@ -114,12 +115,14 @@ class State:
     assessment: dict | None = None  # the last premigration assessment run this controller started
     processed: tuple[str, ...] = ()  # ids of the events that caused the last transitions
     milestones: dict | None = None  # label -> time, kept after the label's version ages out
+    fenced: tuple[str, ...] = ()  # sides whose application roles cannot write (fenced flip mode)
+    flip: dict | None = None  # the last fenced flip or rollback: token, times, the measured write pause
     pending: tuple[dict, ...] = ()
 
     def to_json(self) -> str:
         body = asdict(self)
         body.update(version=STATE_VERSION, phase=self.phase.value, hold=self.hold and self.hold.value,
-                    processed=list(self.processed),
+                    processed=list(self.processed), fenced=list(self.fenced),
                     pending=list(self.pending), updated_at=iso(self.updated_at),
                     step_started_at=iso(self.step_started_at), pre_cutover_time=iso(self.pre_cutover_time),
                     writes_since=iso(self.writes_since))
@@ -146,7 +149,7 @@ class State:
                 writes_since=parse_time(raw.get("writes_since"), "writes_since"), sequences=raw.get("sequences"),
                 assessment=raw.get("assessment"),
                 processed=tuple(raw.get("processed") or ()), milestones=raw.get("milestones") or None,
-                pending=tuple(pending))
+                fenced=_sides(raw.get("fenced")), flip=raw.get("flip") or None, pending=tuple(pending))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             if isinstance(error, CheckpointVersionError):
                 raise
@@ -186,7 +189,16 @@ def _migrated(raw: dict) -> dict:
     if version == 3:
         raw = {**{k: v for k, v in raw.items() if k != "weights"}, "writer": raw.get("weights"), "version": 4}
         raw["pending"] = [_migrated_action(p) for p in raw.get("pending") or ()]
+    if raw.get("version", STATE_VERSION) == 4:  # no fence existed: nothing fenced, no flip measured
+        raw = {**raw, "fenced": [], "flip": None, "version": 5}
     return raw
+
+
+def _sides(value: object) -> tuple[str, ...]:
+    sides = tuple(value or ())
+    if any(side not in SIDES for side in sides):
+        raise ValueError(f"fenced: {list(sides)!r} names a side other than {', '.join(SIDES)}")
+    return tuple(side for side in SIDES if side in sides)
 
 
 def _migrated_action(record: object) -> object:
@@ -356,6 +368,41 @@ class AdviseOnpremSequences(NamedTuple):
     gap: int
 
 
+class FenceWrites(NamedTuple):
+    """The application roles can no longer write on `side` (the fence function, in the database itself).
+
+    With `end_sessions`, their open sessions are ended too; with a `token`, a marker row is committed after
+    the fence, for the other side's catch-up to wait for. Without a token it is idempotent and safe to replay."""
+
+    primary = True
+    side: str
+    token: str = ""
+    end_sessions: bool = False
+
+
+class LiftFence(NamedTuple):
+    """The application roles may write on `side` again: exactly the privileges the fence took."""
+
+    primary = True
+    side: str
+
+
+class AwaitMarker(NamedTuple):
+    """Wait (bounded by flip_catchup_seconds) until the marker `token` has been replicated to `side`: every
+    write committed before the fence is there too (DMS applies in source commit order)."""
+
+    primary = True
+    side: str
+    token: str
+
+
+class SyncOnpremSequences(NamedTuple):
+    """Set on-prem's sequences past every migrated column plus `gap` (the fence function, after the catch-up)."""
+
+    primary = True
+    gap: int
+
+
 class StartReverseTask(NamedTuple):
     primary = True
     cdc_start_time: datetime
@@ -390,11 +437,13 @@ class Label(NamedTuple):
 
 
 Action = (SetWeights | SyncSequences | AdviseOnpremSequences | StartReverseTask | StartBackup | RestoreCluster
-          | RecordEvent | Notify | Label | StartAssessment)
+          | RecordEvent | Notify | Label | StartAssessment | FenceWrites | LiftFence | AwaitMarker
+          | SyncOnpremSequences)
 # The one registry of actions: serialization, replay and ordering all read it.
 ACTIONS: dict[str, type] = {kind.__name__: kind for kind in (
     SetWeights, SyncSequences, AdviseOnpremSequences, StartReverseTask, StartBackup, RestoreCluster, RecordEvent,
-    Notify, Label, StartAssessment)}
+    Notify, Label, StartAssessment, FenceWrites, LiftFence, AwaitMarker, SyncOnpremSequences)}
+FENCE_ACTIONS = (FenceWrites, LiftFence, AwaitMarker, SyncOnpremSequences, SyncSequences)  # undone, not retried
 
 
 def action_record(action: Action) -> dict:

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, assert_never
 
 from cutover import logic
-from cutover.gates import AssessmentCheck, DataChecks, Gate, Observations, TaskStatus, assessable_gate, evaluate
+from cutover.gates import (
+    AssessmentCheck,
+    DataChecks,
+    Gate,
+    Observations,
+    TaskStatus,
+    assessable_gate,
+    evaluate,
+    fence_gates,
+)
 from cutover.gateways.errors import describe
 from cutover.gateways.lazy import gateway
 from cutover.gateways.route53 import NOT_SEEN_INSYNC, Route53Gateway
@@ -17,11 +27,15 @@ from cutover.gateways.ssm import ParameterGateway
 from cutover.log import line
 from cutover.logic import Measure
 from cutover.models import (
+    FENCE_ACTIONS,
     AdviseOnpremSequences,
+    AwaitMarker,
     Command,
     CommandName,
     Decision,
+    FenceWrites,
     Label,
+    LiftFence,
     Notify,
     Phase,
     RecordEvent,
@@ -32,6 +46,7 @@ from cutover.models import (
     StartBackup,
     StartReverseTask,
     State,
+    SyncOnpremSequences,
     SyncSequences,
     TaskEvent,
     Trigger,
@@ -47,10 +62,12 @@ if TYPE_CHECKING:
     from cutover.gateways.cloudwatch import CloudWatchGateway
     from cutover.gateways.data import DataApiGateway
     from cutover.gateways.dms import DmsGateway
+    from cutover.gateways.fence import FenceGateway
     from cutover.gateways.rds import RdsGateway
     from cutover.gateways.sns import SnsGateway
 
-CLIENTS = ("route53", "ssm", "dms", "cloudwatch", "rds", "rds-data", "sns", "backup")
+CLIENTS = ("route53", "ssm", "dms", "cloudwatch", "rds", "rds-data", "sns", "backup", "lambda")
+MARKER_POLL_SECONDS = 0.5
 
 
 class Problem(NamedTuple):
@@ -73,6 +90,7 @@ class Gateways(NamedTuple):
     data: DataApiGateway
     sns: SnsGateway
     backup: BackupGateway
+    fence: FenceGateway
 
     @classmethod
     def from_clients(cls, settings: Settings, clients: dict[str, Any]) -> Gateways:
@@ -95,7 +113,8 @@ class Gateways(NamedTuple):
                          secret_arn=s.data_api_secret_arn, database=s.database_name, schemas=s.migrated_schemas),
             sns=gateway("sns", "SnsGateway", clients["sns"], topic_arn=s.topic_arn),
             backup=gateway("backup", "BackupGateway", clients["backup"], vault_name=s.backup_vault_name,
-                           role_arn=s.backup_role_arn, cluster_arn=s.cluster_arn))
+                           role_arn=s.backup_role_arn, cluster_arn=s.cluster_arn),
+            fence=gateway("fence", "FenceGateway", clients["lambda"], function_name=s.fence_function_name))
 
 
 def utc_now() -> datetime:
@@ -116,8 +135,11 @@ class Controller:
     decision that changes no state writes no checkpoint at all.
     """
 
-    def __init__(self, settings: Settings, gateways: Gateways, clock=utc_now):
+    def __init__(self, settings: Settings, gateways: Gateways, clock=utc_now, sleep=time.sleep,
+                 monotonic=time.monotonic):
         self.settings, self.gw, self.clock = settings, gateways, clock
+        self.sleep, self.monotonic = sleep, monotonic  # the catch-up's wait and the write pause's stopwatch
+        self._fenced_since: float | None = None
 
     def data_checks(self, state: State, flip: bool) -> DataChecks:
         since = state.pre_cutover_time or datetime(1970, 1, 1, tzinfo=UTC)
@@ -148,9 +170,14 @@ class Controller:
             # Before a cutover starts: DMS assesses only a task that is not replicating, so the run that
             # counts is the last one before the full load.
             assessment=None if shifting or flip else self.assessment())
+        if s.fenced and (flip or not shifting):
+            observations = observations._replace(fence=self.fence_checks())
         flip_threshold = s.flip_max_lag_seconds if flip else None
         return observations, evaluate(observations, threshold=s.lag_threshold_seconds, minutes=s.healthy_minutes,
                                       shifting=shifting, flip_threshold=flip_threshold)
+
+    def fence_checks(self) -> tuple[dict, ...]:
+        return tuple(self.gw.fence.check(side) for side in ("onprem", "aurora"))
 
     def handle(self, trigger: Trigger) -> dict:
         """Fixed stages, none of which decides: load, measure, decide, then render a read or act and commit."""
@@ -199,6 +226,8 @@ class Controller:
                 return gates, observations.reverse
             case Measure.REVERSE:
                 return None, self.gw.dms.task(self.settings.reverse_task_arn)
+            case Measure.FENCED_ROLLBACK:
+                return fence_gates(self.fence_checks()), self.gw.dms.task(self.settings.reverse_task_arn)
             case Measure.ASSESS:
                 return [assessable_gate(self.gw.dms.task(self.settings.forward_task_arn))], None
             case unhandled:
@@ -275,9 +304,20 @@ class Controller:
                 problems.append(Problem(type(action).__name__, describe(error), primary))
                 shift = action if isinstance(action, SetWeights) else next(
                     (a for a in queue if isinstance(a, SetWeights)), None)
-                if primary and shift is not None and done.phase is not Phase.ROLLING_BACK:
-                    done, notices = logic.abandoned_shift(done, shift, describe(error), now)
-                    queue = [a for a in queue if isinstance(a, RecordEvent)] + list(self._stamp_all(done, notices, now))
+                # A rollback's Route 53 change is retried; a fenced rollback's fence steps are undone instead.
+                undo = done.phase is not Phase.ROLLING_BACK or (self.settings.fenced and isinstance(action, FENCE_ACTIONS))
+                if primary and shift is not None and undo:
+                    done, compensation = logic.abandoned_shift(done, shift, describe(error), now, self.settings,
+                                                               observed)
+                    queue = [*(a for a in compensation if a.primary),
+                             *(a for a in queue if isinstance(a, RecordEvent)),
+                             *self._stamp_all(done, tuple(a for a in compensation if not a.primary), now)]
+                    continue
+                if primary and isinstance(action, FENCE_ACTIONS):  # the next tick repairs the fences afresh
+                    queue = [a for a in queue if not isinstance(a, FENCE_ACTIONS)]
+                    queue += self._stamp_all(done, (Notify("Fence step failed", (
+                        f"{type(action).__name__} {getattr(action, 'side', '')}: {describe(error)}; fenced now: "
+                        f"{', '.join(done.fenced) or 'none'}; the next tick repairs the fences")),), now)
                     continue
                 if primary:
                     remaining += [action, *queue]
@@ -286,7 +326,10 @@ class Controller:
                 continue
             if isinstance(outcome, str) and NOT_SEEN_INSYNC in outcome:
                 problems.append(Problem("SetWeights (propagation)", outcome, primary=False))  # made; not retried
-            done = logic.completed(done, action, outcome)
+            pause = None
+            if isinstance(action, SetWeights) and self._fenced_since is not None:
+                pause, self._fenced_since = self.monotonic() - self._fenced_since, None
+            done = logic.completed(done, action, outcome, write_pause=pause)
         done = replace(done, pending=tuple(action_record(a) for a in remaining))
         if done != written:
             version = self._write(done, version)
@@ -306,6 +349,25 @@ class Controller:
                 raise RuntimeError("sequence sync found unconfirmed after an interrupted invocation; the flip is "
                                    "decided again with fresh gates")
             return self.gw.data.sequences(action.gap, apply=True)
+        if isinstance(action, FenceWrites):
+            if action.token and not fresh:
+                raise RuntimeError("fence found unconfirmed after an interrupted invocation; undone, then decided "
+                                   "again")
+            started = self.monotonic()
+            outcome = self.gw.fence.fence(action.side, action.token, action.end_sessions)
+            if action.token:
+                self._fenced_since = started
+            return outcome
+        if isinstance(action, LiftFence):
+            return self.gw.fence.unfence(action.side)
+        if isinstance(action, AwaitMarker):
+            if not fresh:
+                raise RuntimeError("catch-up found unconfirmed after an interrupted invocation; undone")
+            return self._await_marker(action)
+        if isinstance(action, SyncOnpremSequences):
+            if not fresh:
+                raise RuntimeError("on-prem sequence sync found unconfirmed after an interrupted invocation; undone")
+            return self.gw.fence.sequences("onprem", action.gap)
         if isinstance(action, AdviseOnpremSequences):
             from cutover import sql
 
@@ -338,6 +400,22 @@ class Controller:
         if isinstance(action, Label):
             return self.gw.parameters.label(action.version, action.label)
         raise TypeError(f"unknown action {action!r}")
+
+    def _await_marker(self, action: AwaitMarker) -> float:
+        """Seconds until the marker was seen on `action.side`; past flip_catchup_seconds, a failed step."""
+        started, limit = self.monotonic(), self.settings.flip_catchup_seconds
+        while True:
+            if action.side == "aurora":
+                seen = self.gw.data.marker(self.settings.control_table, action.token)
+            else:
+                seen = self.gw.fence.marker(action.side, action.token) is not None
+            waited = self.monotonic() - started
+            if seen:
+                return round(waited, 3)
+            if waited >= limit:
+                raise TimeoutError(f"marker {action.token} not on {action.side} after {limit} s: replication has "
+                                   "not caught up with the fence")
+            self.sleep(MARKER_POLL_SECONDS)
 
     def _status(self, state: State, result: dict, reverse: TaskStatus | None) -> dict:
         now = self.clock()

@@ -23,12 +23,18 @@ LIMITS: dict[str, tuple[int, int]] = {
     "bake_minutes": (1, 1440),
     "flip_max_lag_seconds": (1, 60),
     "sequence_gap": (1000, 1_000_000_000_000),
+    "flip_catchup_seconds": (5, 300),
 }
+FLIP_MODES = ("fenced", "drain")  # fenced: the databases decide who may write; drain: DNS only, pools drained by hand
 # One invocation's longest wait is Route 53's INSYNC (the gateway gives up after this and counts the change as
 # made); the function's timeout leaves room for the calls around it (MIG-CTL-003 checks the deployed value).
 INSYNC_WAIT_SECONDS = 90
 CALLS_BUDGET_SECONDS = 30
-MIN_FUNCTION_TIMEOUT_SECONDS = INSYNC_WAIT_SECONDS + CALLS_BUDGET_SECONDS
+# The fenced flip adds its catch-up (at most LIMITS' 300 s) and three calls of the fence function (each bounded
+# by its statement timeout: FENCE_CALL_SECONDS); the controller's timeout covers the longest configuration.
+FENCE_CALL_SECONDS = 90
+FENCED_FLIP_SECONDS = 300 + 3 * FENCE_CALL_SECONDS
+MIN_FUNCTION_TIMEOUT_SECONDS = INSYNC_WAIT_SECONDS + CALLS_BUDGET_SECONDS + FENCED_FLIP_SECONDS
 CANARY_STEPS_RULE = "must rise strictly from above 0 and end at 100 (percent on Aurora)"
 
 
@@ -82,6 +88,14 @@ class Settings(NamedTuple):
     assessment_role_arn: str
     assessment_key_arn: str
     assessment_exclusions: tuple[str, ...]  # "-" in the environment: none
+    flip_mode: str  # fenced | drain
+    flip_catchup_seconds: int
+    fence_function_name: str  # "-" in drain mode: no fence function is deployed
+    control_table: str  # schema.table of the flip's marker, in a migrated schema
+
+    @property
+    def fenced(self) -> bool:
+        return self.flip_mode == "fenced"
 
     @staticmethod
     def variable(field: str) -> str:
@@ -132,6 +146,10 @@ class Settings(NamedTuple):
                 values[name] = raw.lower() == "true"
             elif name in LISTS:
                 values[name] = tuple(n for n in raw.split(",") if n and n != "-")
+            elif name == "flip_mode":
+                if raw not in FLIP_MODES:
+                    problems.append(f"{key}={raw!r} must be one of {', '.join(FLIP_MODES)}")
+                values[name] = raw
             elif name in ("record_name", "reader_record_name"):
                 values[name] = raw.rstrip(".")
             else:

@@ -105,3 +105,9 @@ def onprem_statement(sequence_name: str, value: str) -> str:
     """What the operator runs on on-prem after a rollback: past every id Aurora issued, never backwards."""
     literal = sequence_name.replace("'", "''")
     return f"SELECT setval('{literal}', greatest({int(value)}, (SELECT last_value FROM {sequence_name})));"
+
+
+def marker_seen(table: str) -> str:
+    """The fence's marker row, by its token (the table is the stack's `control_table`, schema.table)."""
+    schema, _, name = table.partition(".")
+    return f'SELECT 1 AS seen FROM "{schema}"."{name}" WHERE token = :token'

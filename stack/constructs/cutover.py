@@ -23,7 +23,12 @@ from stack.iam import Account
 from stack.lambda_package import package_source
 
 RUNTIME = "python3.12"
-UNSCOPED = sorted(iam.UNSCOPED_ACTIONS)
+# The actions the controller calls that IAM scopes to no resource, each by name (never the policy side's whole list).
+UNSCOPED = ["cloudwatch:GetMetricData",  # metrics have no ARN
+            "dms:DescribeReplicationTaskAssessmentRuns",  # filtered by task ARN in the request, not the policy
+            "dms:DescribeReplicationTaskIndividualAssessments",
+            "dms:DescribeReplicationTasks",
+            "xray:PutTelemetryRecords", "xray:PutTraceSegments"]  # active tracing
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ class ControllerTargets:
     assessment_bucket_arn: str
     assessment_folder: str
     assessment_role_arn: str
+    fence_function_name: str  # "-" in drain mode (no fence function)
+    fence_function_arn: str  # "" in drain mode
 
 
 class Cutover(Construct):
@@ -133,4 +140,6 @@ class Cutover(Construct):
             iam.allow("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{self.log_group.arn}:*"]),
             iam.allow("ReadMetricsAndTrace", UNSCOPED, ["*"]),
         ]
+        if t.fence_function_arn:
+            statements.append(iam.allow("InvokeFence", ["lambda:InvokeFunction"], [t.fence_function_arn]))
         return iam.document(*statements)

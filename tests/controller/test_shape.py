@@ -67,7 +67,10 @@ def test_every_action_is_registered_declares_whether_it_is_primary_and_survives_
                "StartReverseTask": ACTIONS["StartReverseTask"](NOW), "Notify": Notify("s", "m"),
                "Label": ACTIONS["Label"]("cutover-started", 3), "SyncSequences": ACTIONS["SyncSequences"](1000),
                "AdviseOnpremSequences": ACTIONS["AdviseOnpremSequences"](1000),
-               "StartAssessment": ACTIONS["StartAssessment"]("run"), "StartBackup": ACTIONS["StartBackup"]()}
+               "StartAssessment": ACTIONS["StartAssessment"]("run"), "StartBackup": ACTIONS["StartBackup"](),
+               "FenceWrites": ACTIONS["FenceWrites"]("onprem", "flip-1", True), "LiftFence": ACTIONS["LiftFence"]("aurora"),
+               "AwaitMarker": ACTIONS["AwaitMarker"]("aurora", "flip-1"),
+               "SyncOnpremSequences": ACTIONS["SyncOnpremSequences"](1000)}
     assert set(samples) == set(ACTIONS)
     for kind, action in samples.items():
         assert isinstance(ACTIONS[kind].primary, bool)
@@ -93,7 +96,20 @@ def test_a_version_3_checkpoint_is_read_with_its_writer_and_its_pending_shift():
     state = State.from_json(json.dumps(old))
     assert state.writer == ALL_ON_AURORA and state.phase is Phase.CUT_OVER
     assert action_of(state.pending[0]) == SetWeights(ALL_ON_AURORA, ALL_ON_AURORA, ALL_ON_PREM, ALL_ON_AURORA)
-    assert json.loads(state.to_json())["version"] == 4
+    assert json.loads(state.to_json())["version"] == 5 and state.fenced == () and state.flip is None
+
+
+def test_a_version_4_checkpoint_is_read_as_nothing_fenced():
+    old = json.loads(State(phase=Phase.AWAITING_FLIP, readers=ALL_ON_AURORA).to_json())
+    old = {k: v for k, v in old.items() if k not in ("fenced", "flip")} | {"version": 4}
+    state = State.from_json(json.dumps(old))
+    assert state.phase is Phase.AWAITING_FLIP and state.fenced == () and state.flip is None
+
+
+def test_a_checkpoint_fencing_an_unknown_side_is_refused():
+    bad = json.loads(State(fenced=("aurora",)).to_json()) | {"fenced": ["both"]}
+    with pytest.raises(InputError, match="fenced"):
+        State.from_json(json.dumps(bad))
 
 
 def test_log_lines_reach_the_root_logger_with_their_fields(caplog):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from datetime import timedelta
 
 from botocore.stub import ANY, Stubber
@@ -17,6 +18,7 @@ from tests.controller import fakes
 from tests.controller.fakes import ACCOUNT, REGION, Clock, environment
 from tests.data_api import DataApiOverPostgres
 from tests.dms_assessments import expect_start, queue_newest_run
+from tests.fence_function import FenceOverPostgres, prepare
 from tests.pg import aurora_after_full_load
 
 # Individual PostgreSQL assessments a run reports (names as DMS gives them; the controller does not pick them).
@@ -35,7 +37,7 @@ class World:
         self.dsn = aurora_after_full_load(database)  # Aurora's data, in the session's real PostgreSQL
         env_overrides = {"database_name": database, **env_overrides}
         self.clients = {name: fakes.client(name) for name in ("route53", "ssm", "dms", "cloudwatch", "rds", "sns",
-                                                                 "sqs", "kms", "backup")}
+                                                                 "sqs", "kms", "backup", "lambda")}
         c = self.clients
         key = c["kms"].create_key()["KeyMetadata"]["Arn"]
         zone = c["route53"].create_hosted_zone(Name="payments-db.internal", CallerReference="ref")["HostedZone"]
@@ -87,6 +89,16 @@ class World:
                                             secret_arn=self.settings.data_api_secret_arn,
                                             database=self.settings.database_name)
         self.data_api.attach(self.clients["rds-data"])
+        self.fence: FenceOverPostgres | None = None
+        self.slept = 0.0
+        if self.settings.fenced:  # on-prem: a second database with the same data; both as the README prepares them
+            self.onprem_dsn = aurora_after_full_load(f"{database}_onprem")
+            for dsn in (self.onprem_dsn, self.dsn):
+                prepare(dsn)
+            self.fence = FenceOverPostgres({"onprem": self.onprem_dsn, "aurora": self.dsn},
+                                           function_name=self.settings.fence_function_name,
+                                           patterns=self.settings.migrated_schemas)
+            self.fence.attach(self.clients["lambda"])
         self.statistics = Stubber(fakes.client("dms"))
         self.backups = Stubber(c["backup"])
         self.assessments = Stubber(fakes.client("dms"))  # moto has no premigration assessments
@@ -137,7 +149,17 @@ class World:
         gateways.dms.statistics_client = self.statistics.client
         gateways.dms.assessment_client = self.assessments.client
         gateways.route53.poll_seconds = 0
-        return Controller(self.settings, gateways, clock=self.clock)
+        return Controller(self.settings, gateways, clock=self.clock, sleep=self._sleep, monotonic=self._monotonic)
+
+    def _sleep(self, seconds: float) -> None:
+        """The catch-up's wait: no real sleep; the stand-in replicator runs once per wait, and the stopwatch
+        counts the wait as spent."""
+        self.slept += seconds
+        if self.fence is not None:
+            self.fence.replicate()
+
+    def _monotonic(self) -> float:
+        return time.monotonic() + self.slept
 
     def latency(self, seconds: float, minutes: int = 10) -> None:
         """One datapoint a minute for both CDC latency metrics, ending at the current minute."""

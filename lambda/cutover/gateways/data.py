@@ -55,6 +55,10 @@ class DataApiGateway:
         return DataGates(int(row["tables"]), tuple(n for n in (row["without_key"] or "").split(", ") if n),
                          bool(row["loopback_schema"]), int(row["apply_exceptions"]))
 
+    def marker(self, table: str, token: str) -> bool:
+        """Whether the fence's marker `token` has reached Aurora (DMS replicated it in commit order)."""
+        return bool(self.query(sql.marker_seen(table), token=token))
+
     def sequences(self, gap: int, *, apply: bool) -> list[SequenceRow]:
         """The plan (apply=False, changes nothing) or the sync; a sync with any refusal sets nothing and raises."""
         rows = [SequenceRow(r["sequence_name"], r["used_by"], _int(r["last_value"]), _int(r["column_max"]),

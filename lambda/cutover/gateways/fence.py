@@ -1,0 +1,44 @@
+"""The fence function: the only way the controller reaches a database over the network (it runs in the VPC)."""
+
+from __future__ import annotations
+
+import json
+
+
+class FenceError(RuntimeError):
+    """The fence function refused or failed; whatever it was asked to do did not happen (each step is one
+    transaction there)."""
+
+
+class FenceGateway:
+    def __init__(self, client, *, function_name: str):
+        self.client, self.function_name = client, function_name
+
+    def call(self, operation: str, side: str, **fields: object) -> dict:
+        response = self.client.invoke(FunctionName=self.function_name, InvocationType="RequestResponse",
+                                      Payload=json.dumps({"operation": operation, "side": side, **fields}).encode())
+        body = response["Payload"].read()
+        answer = json.loads(body or b"{}")
+        if response.get("FunctionError") or not isinstance(answer, dict):
+            raise FenceError(f"fence function failed on {operation} {side}: {str(answer)[:300]}")
+        if not answer.get("ok"):
+            raise FenceError(f"fence {operation} on {side} refused: {answer.get('error')}")
+        return answer
+
+    def fence(self, side: str, token: str = "", end_sessions: bool = False) -> dict:
+        return self.call("fence", side, token=token, end_sessions=end_sessions)
+
+    def unfence(self, side: str) -> dict:
+        return self.call("unfence", side)
+
+    def marker(self, side: str, token: str) -> str | None:
+        return self.call("marker", side, token=token).get("seen_at")
+
+    def sequences(self, side: str, gap: int) -> dict:
+        return self.call("sequences", side, gap=gap)
+
+    def check(self, side: str) -> dict:
+        try:
+            return self.call("check", side)
+        except Exception as error:  # an unanswered check is a failing gate, never a pass
+            return {"side": side, "reachable": False, "ready": False, "error": str(error)}

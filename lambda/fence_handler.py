@@ -1,0 +1,110 @@
+"""Fence function entry point: validate the request, connect to the side it names, run one operation.
+
+It runs in the migration VPC (the network path DMS uses) and is invoked only by the cutover controller.
+Credentials are two existing Secrets Manager secrets read through the VPC's endpoint; TLS is required on
+both connections, as DMS's endpoints require it (`require`: encrypted; the CA is not pinned here either).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import ssl
+
+from fence.service import SIDES, Fence, FenceRefusedError, Scope
+
+LOG = logging.getLogger("fence")
+OPERATIONS = ("check", "fence", "unfence", "marker", "sequences")
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+class RequestError(ValueError):
+    """A request the controller should never send: named field, the rule, nothing done."""
+
+
+def _secret(arn: str) -> dict:
+    import boto3
+
+    return json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+
+
+def connect(side: str):
+    import pg8000.native
+
+    env = os.environ
+    prefix = side.upper()
+    secret = _secret(env[f"{prefix}_SECRET_ARN"])
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    connection = pg8000.native.Connection(
+        secret["username"], password=secret["password"], host=env[f"{prefix}_HOST"],
+        port=int(env[f"{prefix}_PORT"]), database=env[f"{prefix}_DATABASE"], ssl_context=context,
+        timeout=CONNECT_TIMEOUT_SECONDS, application_name="cutover-fence")
+    connection.run("SET statement_timeout = '60s'")
+    connection.run("SET lock_timeout = '10s'")
+    return connection
+
+
+def scope() -> Scope:
+    env = os.environ
+    return Scope(roles=tuple(r for r in env["APPLICATION_ROLES"].split(",") if r),
+                 patterns=tuple(p for p in env["MIGRATED_SCHEMAS"].split(",") if p),
+                 control_table=env["CONTROL_TABLE"])
+
+
+def parse(event: object) -> dict:
+    if not isinstance(event, dict):
+        raise RequestError("request: expected a JSON object")
+    operation = event.get("operation")
+    if operation not in OPERATIONS:
+        raise RequestError(f"operation: {operation!r} is not one of {', '.join(OPERATIONS)}")
+    side = event.get("side")
+    if side not in SIDES:
+        raise RequestError(f"side: {side!r} is not one of {', '.join(SIDES)}")
+    token = event.get("token", "")
+    if not isinstance(token, str) or len(token) > 100 or (operation == "marker" and not token):
+        raise RequestError("token: a string of at most 100 characters (required to read a marker)")
+    gap = event.get("gap", 0)
+    if operation == "sequences" and (not isinstance(gap, int) or gap < 1):
+        raise RequestError("gap: a positive whole number")
+    unknown = set(event) - {"operation", "side", "token", "end_sessions", "gap"}
+    if unknown:
+        raise RequestError(f"request: unknown field(s) {', '.join(sorted(unknown))}")
+    return {"operation": operation, "side": side, "token": token, "gap": gap,
+            "end_sessions": bool(event.get("end_sessions", False))}
+
+
+def run(request: dict, fence: Fence) -> dict:
+    side = request["side"]
+    match request["operation"]:
+        case "check":
+            return fence.check(side)
+        case "fence":
+            return fence.fence(side, token=request["token"], end_sessions=request["end_sessions"])
+        case "unfence":
+            return fence.unfence(side)
+        case "marker":
+            return fence.marker(side, request["token"])
+        case "sequences":
+            from cutover import sql
+
+            return fence.sequences(side, gap=request["gap"], statement=sql.SEQUENCES)
+    raise AssertionError(request["operation"])
+
+
+def handle(event, context=None) -> dict:
+    return respond(event, Fence(connect, scope()))
+
+
+def respond(event: object, fence: Fence) -> dict:
+    """One request's answer: a refusal or a failure is an answer too (ok false, the reason), never a raise."""
+    try:
+        request = parse(event)
+        result = {"ok": True, **run(request, fence)}
+    except (RequestError, FenceRefusedError) as error:
+        result = {"ok": False, "error": str(error)}
+    except Exception as error:  # a database that does not answer: the controller reads this as a failed step
+        result = {"ok": False, "error": f"{type(error).__name__}: {error}"}
+    LOG.info("fence", extra={"request": event if isinstance(event, dict) else str(event), "result": result})
+    return result
