@@ -619,9 +619,6 @@ def _check_fence(c: Config, problems: list[str]) -> None:
                         f"long for Aurora to catch up), got {k.flip_catchup_seconds}")
     if k.flip_mode != "fenced":
         return
-    if k.write_canary:
-        problems.append("cutover.flip_mode: fenced keeps one writable database; with cutover.write_canary (two "
-                        "primaries by design) set flip_mode to drain")
     if not k.application_roles:
         problems.append("cutover.application_roles: required in fenced mode (the roles the applications connect as)")
     for role in k.application_roles:

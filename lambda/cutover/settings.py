@@ -95,7 +95,8 @@ class Settings(NamedTuple):
 
     @property
     def fenced(self) -> bool:
-        return self.flip_mode == "fenced"
+        """write_canary has writes follow the canary on both databases: there is no flip to fence."""
+        return self.flip_mode == "fenced" and not self.write_canary
 
     @staticmethod
     def variable(field: str) -> str:
