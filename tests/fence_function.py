@@ -39,6 +39,7 @@ class FenceOverPostgres:
         self.requests: list[dict] = []
         self.replicating = True  # the stand-in replicator carries markers while this holds
         self.down = False
+        self.failing: set[str] = set()  # operations answered with a database error while named here
 
     def connect(self, side: str):
         import pg8000.native
@@ -61,7 +62,7 @@ class FenceOverPostgres:
         assert params["FunctionName"] == self.function_name and params["InvocationType"] == "RequestResponse"
         request = json.loads(params["Payload"])
         self.requests.append(request)
-        if self.down:
+        if self.down or request.get("operation") in self.failing:
             answer = {"ok": False, "error": "OperationalError: could not connect to server"}
         else:
             answer = fence_handler.respond(request, self.fence)

@@ -26,6 +26,13 @@ class Synth:
         assert len(found) == 1, f"expected one {kind}, found {len(found)}"
         return found[0]
 
+    def function(self, role: str) -> dict:
+        """The controller (`cutover`: its environment names the checkpoint) or the `fence` function."""
+        found = [f for f in self.resources("aws_lambda_function")
+                 if ("STATE_PARAMETER" in f.get("environment", {}).get("variables", {})) == (role == "cutover")]
+        assert len(found) == 1, f"expected one {role} function, found {len(found)}"
+        return found[0]
+
     def all_resources(self) -> list[tuple[str, str, dict]]:
         return [(kind, name, body) for kind, items in self.document.get("resource", {}).items()
                 for name, body in items.items()]

@@ -116,11 +116,13 @@ def wants(state: State, trigger: Trigger, settings: Settings, now: datetime) -> 
                 if settings.fenced and state.writer == ALL_ON_AURORA:
                     return Measure.FENCED_ROLLBACK
                 return Measure.REVERSE if state.writes_since else Measure.NOTHING
-            case CommandName.PAUSE | CommandName.RESUME | CommandName.RESTORE:
+            case CommandName.PAUSE | CommandName.RESUME | CommandName.RESTORE | CommandName.UNFENCE:
                 return Measure.NOTHING
             case unhandled:
                 assert_never(unhandled)
     if isinstance(trigger, Tick):
+        if _fence_repair(state, settings, now) is not None:
+            return Measure.NOTHING  # this tick repairs the fences and decides nothing else
         if state.phase is Phase.SHIFTING and state.hold is None and bake_done(state, settings, now):
             return Measure.FLIP if settings.write_canary and state.writer.aurora == 0 else Measure.FULL
         if state.phase is Phase.AWAITING_FLIP and settings.auto_flip:
@@ -184,7 +186,7 @@ def expected_fences(state: State) -> tuple[str, ...] | None:
 def _fence_repair(state: State, settings: Settings, now: datetime) -> Decision | None:
     """The fences follow the records: after an interrupted flip or rollback, records changed by hand, or a
     fence step that failed, the next tick brings them back in line (never two writable sides on the way)."""
-    expected = expected_fences(state) if settings.fenced and not state.pending else None
+    expected = expected_fences(state) if settings.fenced and not state.pending and not state.fence_override else None
     if expected is None or state.fenced == expected:
         return None
     actions: list = []
@@ -270,7 +272,7 @@ def _fenced_flip(state: State, settings: Settings, now: datetime, reason: str) -
     token = f"flip-{now:%Y%m%dT%H%M%SZ}"
     new = replace(state, phase=Phase.CUT_OVER, writer=ALL_ON_AURORA, readers=ALL_ON_AURORA, hold=None,
                   updated_at=now, step_started_at=now, writes_since=state.writes_since or now, reason=reason,
-                  flip={"token": token, "direction": "to-aurora", "decided_at": iso(now)})
+                  flip={"token": token, "direction": "to-aurora", "decided_at": iso(now)}, fence_override=None)
     actions = (FenceWrites("aurora"),  # still fenced since the cutover started; asserted again, idempotent
                FenceWrites("onprem", token, True), AwaitMarker("aurora", token),
                SyncSequences(settings.sequence_gap), LiftFence("aurora"),
@@ -362,7 +364,7 @@ def _rollback(state: State, why: str, now: datetime, settings: Settings, *, forc
     in the same change; if writes had reached Aurora, the operator gets on-prem's setval statements (fenced
     mode, writer on Aurora: the mirror of the flip, sequences included)."""
     new = replace(state, phase=Phase.ROLLING_BACK, writer=ALL_ON_PREM, readers=ALL_ON_PREM, hold=None,
-                  updated_at=now, step_started_at=None, reason=f"rolled back: {why}")
+                  updated_at=now, step_started_at=None, reason=f"rolled back: {why}", fence_override=None)
     if settings.fenced and state.writer == ALL_ON_AURORA:
         token = f"rollback-{now:%Y%m%dT%H%M%SZ}"
         new = replace(new, flip={"token": token, "direction": "to-onprem", "decided_at": iso(now)})
@@ -407,7 +409,8 @@ def _command(state: State, command: Command, settings: Settings, now: datetime, 
             if gates is None or not all_pass(gates):
                 raise CommandRefusedError(f"start-cutover: gates failing: {failing}")
             new = replace(state, phase=Phase.SHIFTING, hold=None, pre_cutover_time=now, step_started_at=now,
-                          updated_at=now, backup_job=None, writes_since=None, reason=f"cutover started{why}")
+                          updated_at=now, backup_job=None, writes_since=None, reason=f"cutover started{why}",
+                          fence_override=None)
             fence = (FenceWrites("aurora", end_sessions=True),) if settings.fenced else ()
             return Decision(new, (*fence, StartReverseTask(now), Notify("Cutover started", new.reason)),
                             label="cutover-started", result={"outcome": "cutover started"})
@@ -430,7 +433,7 @@ def _command(state: State, command: Command, settings: Settings, now: datetime, 
             if state.phase is not Phase.HELD:
                 raise CommandRefusedError(f"resume: nothing is held (the migration is {state.phase.value})")
             resumed = replace(state, phase=Phase.SHIFTING, hold=None, step_started_at=now, updated_at=now,
-                              reason=f"resumed by operator{why}")
+                              reason=f"resumed by operator{why}", fence_override=None)
             return Decision(resumed, (Notify("Cutover resumed", resumed.reason),), result={"outcome": "resumed"})
         case CommandName.ROLLBACK:
             if state.phase is Phase.ROLLING_BACK and state.weights_pending:
@@ -448,8 +451,27 @@ def _command(state: State, command: Command, settings: Settings, now: datetime, 
             return _rollback(state, f"operator{why}{forced}", now, settings, force=command.force and bool(refusal))
         case CommandName.RESTORE:
             return _restore(state, command, settings, now)
+        case CommandName.UNFENCE:
+            return _unfence(state, command, settings, now)
         case unhandled:
             assert_never(unhandled)
+
+
+def _unfence(state: State, command: Command, settings: Settings, now: datetime) -> Decision:
+    """The last resort: one side's fence lifted by hand. The ticks stop repairing fences until a command that
+    moves the cutover (start, flip, resume, rollback) takes them back."""
+    if not settings.fenced:
+        raise CommandRefusedError("unfence: cutover.flip_mode is drain; there is no fence")
+    other = "aurora" if command.side == "onprem" else "onprem"
+    if other not in state.fenced and not command.force:
+        raise CommandRefusedError(f"unfence: {other} is not fenced, so both databases would take writes (two "
+                                  'primaries without conflict detection). Send "force": true only if you mean it')
+    override = f"{command.side} unfenced by hand at {iso(now)}: {command.reason}"
+    new = replace(state, fence_override=override, updated_at=now, reason=override)
+    return Decision(new, (LiftFence(command.side), Notify("Fence lifted by hand", override + (
+        f"; {other} is not fenced either: both databases take writes" if other not in state.fenced else
+        "; the ticks leave the fences alone until start-cutover, flip, resume or rollback"))),
+                    result={"outcome": "unfenced", "side": command.side})
 
 
 def _restore(state: State, command: Command, settings: Settings, now: datetime) -> Decision:

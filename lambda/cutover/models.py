@@ -117,6 +117,7 @@ class State:
     milestones: dict | None = None  # label -> time, kept after the label's version ages out
     fenced: tuple[str, ...] = ()  # sides whose application roles cannot write (fenced flip mode)
     flip: dict | None = None  # the last fenced flip or rollback: token, times, the measured write pause
+    fence_override: str | None = None  # a fence lifted by hand: the ticks leave the fences alone until cleared
     pending: tuple[dict, ...] = ()
 
     def to_json(self) -> str:
@@ -149,7 +150,8 @@ class State:
                 writes_since=parse_time(raw.get("writes_since"), "writes_since"), sequences=raw.get("sequences"),
                 assessment=raw.get("assessment"),
                 processed=tuple(raw.get("processed") or ()), milestones=raw.get("milestones") or None,
-                fenced=_sides(raw.get("fenced")), flip=raw.get("flip") or None, pending=tuple(pending))
+                fenced=_sides(raw.get("fenced")), flip=raw.get("flip") or None,
+                fence_override=raw.get("fence_override") or None, pending=tuple(pending))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             if isinstance(error, CheckpointVersionError):
                 raise
@@ -249,6 +251,7 @@ class CommandName(enum.StrEnum):
     RESUME = "resume"
     ROLLBACK = "rollback"
     RESTORE = "restore-to-checkpoint"
+    UNFENCE = "unfence"  # the last resort: lift one side's fence by hand, with a reason
 
 
 COMMANDS = tuple(c.value for c in CommandName)
@@ -259,7 +262,8 @@ class Command(NamedTuple):
     dry_run: bool = False
     reason: str = ""
     restore_time: datetime | None = None
-    force: bool = False  # rollback only: even though on-prem would miss writes Aurora took
+    force: bool = False  # rollback: even though on-prem would miss writes Aurora took; unfence: both sides open
+    side: str = ""  # unfence only: onprem | aurora
 
 
 Trigger = TaskEvent | AlarmEvent | Tick | Command
@@ -303,7 +307,7 @@ def _command(event: dict) -> Command:
     name = event.get("command")
     if name not in COMMANDS:
         raise InputError(f"command: {name!r} is not one of {', '.join(COMMANDS)}")
-    unknown = set(event) - {"command", "dry_run", "reason", "restore_time", "force"}
+    unknown = set(event) - {"command", "dry_run", "reason", "restore_time", "force", "side"}
     if unknown:
         raise InputError(f"command {name}: unknown field(s) {', '.join(sorted(unknown))}")
     dry_run = event.get("dry_run", False)
@@ -318,9 +322,17 @@ def _command(event: dict) -> Command:
     force = event.get("force", False)
     if not isinstance(force, bool):
         raise InputError(f"force: expected true or false, got {force!r}")
-    if force and name != CommandName.ROLLBACK:
-        raise InputError("force: only for rollback")
-    return Command(CommandName(name), dry_run, reason, restore_time, force)
+    if force and name not in (CommandName.ROLLBACK, CommandName.UNFENCE):
+        raise InputError("force: only for rollback and unfence")
+    side = event.get("side", "")
+    if name == CommandName.UNFENCE:
+        if side not in SIDES:
+            raise InputError(f"side: unfence needs one of {', '.join(SIDES)}, got {side!r}")
+        if not reason.strip():
+            raise InputError("reason: unfence needs a reason (it is the last resort, and it is recorded)")
+    elif side:
+        raise InputError("side: only for unfence")
+    return Command(CommandName(name), dry_run, reason, restore_time, force, side)
 
 
 # Actions ---------------------------------------------------------------------------------------------

@@ -117,6 +117,16 @@ class Gateways(NamedTuple):
             fence=gateway("fence", "FenceGateway", clients["lambda"], function_name=s.fence_function_name))
 
 
+def _flip_measured(state: State, notice: Notify) -> str:
+    """The write pause a fenced flip or rollback measured, on its own notice."""
+    flip = state.flip or {}
+    if notice.subject not in ("Cutover complete", "Rolled back to on-prem") or "write_pause_seconds" not in flip:
+        return ""
+    return (f"\nwrite pause: {flip['write_pause_seconds']} s from the fence ({flip.get('fenced_at')}) to the Route 53 "
+            f"change; catch-up {flip.get('caught_up_seconds')} s; application sessions ended: "
+            f"{flip.get('sessions_ended')}")
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -396,7 +406,7 @@ class Controller:
                 self.gw.parameters.record_event(event_record((*ids, action.event.event_id), action.event))
             return None
         if isinstance(action, Notify):
-            return self.gw.sns.notify(action.subject, action.message)
+            return self.gw.sns.notify(action.subject, action.message + _flip_measured(state, action))
         if isinstance(action, Label):
             return self.gw.parameters.label(action.version, action.label)
         raise TypeError(f"unknown action {action!r}")
@@ -425,7 +435,16 @@ class Controller:
         # Weights steer new DNS lookups; connections show where the pools really are.
         result["aurora_connections"] = self.gw.cloudwatch.connections(now)
         result["rollback"] = logic.rollback_refusal(state, reverse, now) or "lossless: nothing blocks it"
-        if state.phase in (Phase.ROLLED_BACK, Phase.ROLLING_BACK) and state.writes_since:
+        result["flip_mode"] = self.settings.flip_mode if self.settings.fenced or not self.settings.write_canary \
+            else "write-canary"
+        expected = logic.expected_fences(state)
+        result["fences"] = {"fenced": list(state.fenced), "expected": None if expected is None else list(expected),
+                            "override": state.fence_override, "last_flip": state.flip}
+        if not self.settings.fenced:
+            result["fences"]["risk"] = ("drain mode: until every pool has reconnected after the flip, sessions write "
+                                        "on both databases and DMS detects no conflicts; drain the pools")
+        fenced_rollback = (state.flip or {}).get("direction") == "to-onprem"
+        if state.phase in (Phase.ROLLED_BACK, Phase.ROLLING_BACK) and state.writes_since and not fenced_rollback:
             from cutover import sql
 
             rows = self.gw.data.sequences(self.settings.sequence_gap, apply=False)

@@ -77,6 +77,9 @@ def needs_of(call: tuple[str, str, dict], keys: dict[str, str], names: dict[str,
     if service == "backup" and operation == "StartBackupJob":
         return [Need("backup:StartBackupJob", arn("backup", f"backup-vault:{p['BackupVaultName']}")),
                 Need("iam:PassRole", p["IamRoleArn"], (("iam:PassedToService", "backup.amazonaws.com"),))]
+    if service == "lambda" and operation == "Invoke":  # the fence function, by name in the call
+        name = p["FunctionName"]
+        return [Need("lambda:InvokeFunction", name if name.startswith("arn:") else arn("lambda", f"function:{name}"))]
     raise AssertionError(f"no IAM mapping for {service}:{operation}; add it here")
 
 

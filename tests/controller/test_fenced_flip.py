@@ -29,6 +29,7 @@ def test_readers_then_a_fenced_flip_a_fenced_rollback_and_a_flip_again(fenced):
     assert w.fence.writes("onprem") and w.fence.writes("aurora")  # before the cutover: nothing fenced
     run_reader_canary(w)
     assert w.state()["fenced"] == ["aurora"] and not w.fence.writes("aurora") and w.fence.writes("onprem")
+    w.notices()
 
     result = flip(w, reason="CHG-2 flip")
     assert result["ok"] and result["phase"] == "cut-over", result
@@ -38,6 +39,12 @@ def test_readers_then_a_fenced_flip_a_fenced_rollback_and_a_flip_again(fenced):
     pause = state["flip"]["write_pause_seconds"]
     assert 0 < pause < 10 and state["flip"]["caught_up_seconds"] is not None and state["flip"]["marker_at"]
     print(f"\nwrite pause (fence to Route 53 change accepted), emulated end to end: {pause:.3f} s")
+    complete = next(n for n in w.notices(bodies=True) if n.startswith("Cutover complete"))
+    assert f"write pause: {pause} s" in complete
+    w.validation_clean(pending=1)
+    status = w.handle({"command": "status"})
+    assert status["fences"]["fenced"] == ["onprem"] and status["fences"]["expected"] == ["onprem"]
+    assert status["fences"]["last_flip"]["write_pause_seconds"] == pause
     operations = [(r["operation"], r["side"]) for r in w.fence.requests if r["operation"] != "check"]
     assert operations[-3:] == [("fence", "aurora"), ("fence", "onprem"), ("unfence", "aurora")]
 
@@ -97,3 +104,115 @@ def test_status_measures_a_fence_lifted_by_hand(fenced):
     checked = w.handle({"command": "status"})
     gate = next(g for g in checked["gates"] if g["name"].startswith("fence ready on aurora"))
     assert "fenced_now=False" in gate["measured"]  # ...but status measures it
+
+
+def test_unfence_is_a_recorded_last_resort_that_the_ticks_respect_until_the_flip(fenced):
+    w = fenced
+    run_reader_canary(w)
+    refused = w.handle({"command": "unfence", "side": "aurora", "reason": "INC-7 debugging"})
+    assert refused["ok"] is False and "both databases would take writes" in refused["error"]
+    assert w.handle({"command": "unfence", "side": "aurora"})["error"].startswith("reason: unfence needs a reason")
+    assert not w.fence.writes("aurora")
+    lifted = w.handle({"command": "unfence", "side": "aurora", "reason": "INC-7 debugging", "force": True})
+    assert lifted["ok"] and lifted["outcome"] == "unfenced", lifted
+    assert w.fence.writes("aurora") and w.state()["fenced"] == [] and "INC-7" in w.state()["fence_override"]
+    assert "Fence lifted by hand" in w.notices()
+    tick(w, 1)
+    assert w.fence.writes("aurora")  # not repaired behind the operator's back
+    result = flip(w, reason="CHG-8")
+    assert result["ok"] and w.state()["fenced"] == ["onprem"] and w.state()["fence_override"] is None, result
+
+
+def test_a_fence_step_that_fails_outside_a_flip_is_repaired_by_a_later_tick(fenced):
+    """start-cutover cannot fence Aurora (the function is down for that call): the cutover starts, a notice
+    says Aurora is not fenced, and the next tick fences it."""
+    w = fenced
+    w.validation_clean()
+    w.fence.failing = {"fence"}
+    started = w.handle({"command": "start-cutover", "reason": "CHG-9"})
+    assert started["phase"] == "shifting" and w.state()["fenced"] == [] and w.fence.writes("aurora"), started
+    assert "Fence step failed" in w.notices()
+    w.fence.failing = set()
+    repaired = tick(w, 1)
+    assert repaired["ok"] and w.state()["fenced"] == ["aurora"] and not w.fence.writes("aurora"), repaired
+
+
+FENCE_OPERATIONS = ("check", "fence", "marker", "sequences", "unfence")
+
+
+def _fenced_full_run(w) -> None:
+    from tests.controller.test_fault_table import settle
+    from tests.controller.walk import TICK
+
+    settle(w, {"command": "start-cutover", "reason": "CHG-10"}, lambda s: s["phase"] == "shifting")
+    for n in range(12):
+        w.clock.advance(15)
+        settle(w, {**TICK, "id": f"t{n}"}, lambda s: True)
+        if w.state()["phase"] == "awaiting-flip":
+            break
+    settle(w, {"command": "flip", "reason": "CHG-10"}, lambda s: s["phase"] == "cut-over")
+    settle(w, {"command": "rollback", "reason": "drill"}, lambda s: s["phase"] == "rolled-back")
+    settle(w, {**TICK, "id": "after"}, lambda s: True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("operation", "kind"), zip(FENCE_OPERATIONS, ("throttling", "5xx", "timeout", "throttling",
+                                                                      "5xx"), strict=True))
+def test_one_failed_fence_call_leaves_one_writable_side_and_the_run_completes(monkeypatch, operation, kind):
+    """Each of the fence function's operations fails once (the invocation itself: throttled, a 5xx, a timeout);
+    the run still ends rolled back with exactly on-prem writable, nothing pending, every milestone kept."""
+    import json
+
+    from tests.controller.test_fault_table import FAULTS
+    from tests.controller.walk import labels
+
+    with mock_aws():
+        w = World(flip_mode="fenced", flip_catchup_seconds=10)
+        for key, value in w.env.items():
+            monkeypatch.setenv(key, value)
+        handler = importlib.reload(importlib.import_module("handler"))
+        handler._controller = w.controller()
+        w.handle = handler.handle
+        for _ in range(3):
+            w.expect_backup()
+        fired = {"done": False}
+
+        def fail(params, **_):
+            if not fired["done"] and json.loads(params["Payload"])["operation"] == operation:
+                fired["done"] = True
+                raise FAULTS[kind]("Invoke")
+
+        w.clients["lambda"].meta.events.register("provide-client-params.lambda.Invoke", fail)
+        _fenced_full_run(w)
+        assert fired["done"], operation
+        state = w.state()
+        assert state["phase"] == "rolled-back" and state["pending"] == [] and state["fenced"] == ["aurora"], state
+        assert w.fence.writes("onprem") and not w.fence.writes("aurora")
+        assert labels(w) >= {"cutover-started", "cutover-complete", "rolled-back"}
+
+
+class Crash(BaseException):
+    """The invocation dies (a timeout, an out-of-memory kill): nothing after this point runs."""
+
+
+def test_an_invocation_that_dies_between_fence_and_flip_is_undone_by_the_next_one(fenced):
+    w = fenced
+    run_reader_canary(w)
+
+    def die(params, **_):
+        if "cutover_marker" in params["sql"]:  # the catch-up's first look at Aurora: on-prem is fenced by now
+            raise Crash
+
+    w.clients["rds-data"].meta.events.register_first("before-parameter-build.rds-data.ExecuteStatement", die)
+    w.validation_clean(pending=3)
+    w.latency(2)
+    with pytest.raises(Crash):
+        w.handle({"command": "flip", "reason": "CHG-11"})
+    w.clients["rds-data"].meta.events.unregister("before-parameter-build.rds-data.ExecuteStatement", die)
+    assert [p["type"] for p in w.state()["pending"]][:3] == ["FenceWrites", "FenceWrites", "AwaitMarker"]
+    assert not w.fence.writes("onprem") and not w.fence.writes("aurora")  # the pause: nobody writes
+    after = tick(w, 1)
+    state = w.state()
+    assert state["pending"] == [] and state["phase"] == "awaiting-flip" and state["fenced"] == ["aurora"], after
+    assert w.fence.writes("onprem") and not w.fence.writes("aurora") and both(w) == ((100, 0), (0, 100))
+    assert "Flip not completed" in w.notices()

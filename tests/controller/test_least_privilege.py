@@ -58,6 +58,7 @@ class Resolver:
             ("aws_db_subnet_group", "name"): lambda: body["name"],
             ("aws_s3_bucket", "id"): lambda: f"{body['bucket_prefix']}20261120",
             ("aws_s3_bucket", "arn"): lambda: f"arn:aws:s3:::{body['bucket_prefix']}20261120",
+            ("aws_lambda_function", "arn"): lambda: a("lambda", f"function:{body['function_name']}"),
         }
         return table[(kind, attribute)]()
 
@@ -70,7 +71,7 @@ def run(synthesized):
     """A full cutover, a rollback and a restore, with the synthesized function's own environment."""
     document = synthesized.document
     resolve = Resolver(document)
-    function = synthesized.one("aws_lambda_function")
+    function = synthesized.function("cutover")
     env = {k: resolve(v) for k, v in function["environment"]["variables"].items() if k not in ENV_FILLED_BY_WORLD}
     env["TOPIC_ARN"] = resolve(function["environment"]["variables"]["TOPIC_ARN"])
     mp = pytest.MonkeyPatch()

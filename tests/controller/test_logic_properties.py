@@ -7,7 +7,9 @@ The laws come from the README's runbook, stated here without the implementation'
 - without write_canary the writer name is never split: all on-prem or all on Aurora;
 - a rollback moves both names to on-prem at once, and once writes reached Aurora it happens only with
   the reverse task running or with force; a refused rollback changes nothing;
-- an event delivered twice changes state once; the checkpoint follows the records after a crash.
+- an event delivered twice changes state once; the checkpoint follows the records after a crash;
+- fenced: once a cutover has started, at no moment (between any two actions) are both databases open to
+  the application, and once a decision completes the writer name points at the one open side.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ from cutover import logic
 from cutover.gates import Gate, TaskStatus
 from cutover.logic import CommandRefusedError, decide
 from cutover.models import (
+    ALL_ON_AURORA,
     ALL_ON_PREM,
     AlarmEvent,
     Command,
+    FenceWrites,
+    LiftFence,
     Phase,
     Records,
     SetWeights,
@@ -40,6 +45,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from tests.controller.fakes import FORWARD, REVERSE, Clock, environment
 
 ONE_WRITER = Settings.from_env(environment())
+FENCED = Settings.from_env(environment(flip_mode="fenced"))
 WRITE_CANARY = Settings.from_env(environment(write_canary=True))
 ALARM = ONE_WRITER.lag_alarm_names[1]
 STEPS = (10, 50, 100)  # the canary steps of the environment above, written out
@@ -65,6 +71,8 @@ class ControllerMachine(RuleBasedStateMachine):
         self.reverse = TaskStatus("running")
         self.synced_this_cutover = False
         self.events: list = []
+        self.open = {"onprem", "aurora"}  # what the databases allow the application, as actions leave them
+        self.fences_started = False
 
     def apply(self, trigger, gates_ok: bool = True, crash: bool = False):
         before = self.records
@@ -89,7 +97,12 @@ class ControllerMachine(RuleBasedStateMachine):
                 if new == ON_PREM and before != ON_PREM and decision.label == "rolled-back":
                     assert self._rollback_allowed(trigger), "a rollback that loses Aurora's writes"
                 self.records = new
-            state = logic.completed(state, action, [])  # what the service records once an action is done
+            if isinstance(action, FenceWrites | LiftFence):
+                (self.open.discard if isinstance(action, FenceWrites) else self.open.add)(action.side)
+                self.fences_started = True
+            if self.fences_started:
+                assert self.open != {"onprem", "aurora"}, f"both databases open after {action!r}"
+            state = logic.completed(state, action, {} if isinstance(action, FenceWrites) else [])
         if isinstance(trigger, Command) and trigger.name == "start-cutover":
             self.synced_this_cutover = False
         self.synced_this_cutover |= synced_here
@@ -197,10 +210,70 @@ class WriteCanaryMachine(ControllerMachine):
     settings = WRITE_CANARY
 
 
+class FencedMachine(ControllerMachine):
+    settings = FENCED
+
+    @invariant()
+    def the_writer_name_points_at_the_one_open_side(self):
+        if self.state.phase is Phase.REPLICATING or self.state.fence_override:
+            return
+        decision = decide(self.state, Tick(f"probe-{next(_ids)}"), self.settings, now=self.clock(),
+                          observed=self.records, gates=gates(False), reverse=self.reverse)
+        if any(isinstance(a, FenceWrites | LiftFence) for a in decision.actions):
+            return  # a crash left the fences behind the records: this very tick repairs them (checked below)
+        if self.records.writer == ALL_ON_AURORA:
+            assert self.open == {"aurora"}, (self.records, self.open)
+        elif self.records.writer == ALL_ON_PREM:
+            assert self.open == {"onprem"}, (self.records, self.open)
+
+    @rule()
+    def repair_tick(self):
+        """A tick after anything: the fences end up following the writer name."""
+        self.apply(Tick(f"tick-{next(_ids)}"), False)
+        if self.state.phase is not Phase.REPLICATING and self.records.writer in (ALL_ON_AURORA, ALL_ON_PREM) \
+                and not self.state.fence_override and not self.state.pending:
+            assert self.open == ({"aurora"} if self.records.writer == ALL_ON_AURORA else {"onprem"}), self.open
+
+
 TestControllerMachine = ControllerMachine.TestCase
 TestControllerMachine.settings = settings(max_examples=150, stateful_step_count=40, deadline=None)
 TestWriteCanaryMachine = WriteCanaryMachine.TestCase
 TestWriteCanaryMachine.settings = settings(max_examples=75, stateful_step_count=40, deadline=None)
+TestFencedMachine = FencedMachine.TestCase
+TestFencedMachine.settings = settings(max_examples=100, stateful_step_count=40, deadline=None)
+
+
+def test_the_laws_catch_a_flip_that_opens_aurora_before_fencing_onprem(monkeypatch):
+    """The fenced laws against a flip whose steps are out of order (Aurora opened first)."""
+    original = logic._fenced_flip
+
+    def reordered(state, settings_, now, reason):
+        decision = original(state, settings_, now, reason)
+        lift = [a for a in decision.actions if isinstance(a, LiftFence)]
+        return decision._replace(actions=(*lift, *(a for a in decision.actions if not isinstance(a, LiftFence))))
+
+    monkeypatch.setattr(logic, "_fenced_flip", reordered)
+    machine = FencedMachine()
+    machine.start(gates_ok=True)
+    machine.canary_runs_its_course()
+    with pytest.raises(AssertionError, match="both databases open"):
+        machine.flip(gates_ok=True, crash=False)
+
+
+def test_the_laws_catch_a_rollback_that_forgets_to_fence_aurora(monkeypatch):
+    original = logic._rollback
+
+    def unfenced(state, why, now, settings_, **kwargs):
+        decision = original(state, why, now, settings_, **kwargs)
+        return decision._replace(actions=tuple(a for a in decision.actions if not isinstance(a, FenceWrites)))
+
+    monkeypatch.setattr(logic, "_rollback", unfenced)
+    machine = FencedMachine()
+    machine.start(gates_ok=True)
+    machine.canary_runs_its_course()
+    machine.flip(gates_ok=True, crash=False)
+    with pytest.raises(AssertionError, match="both databases open"):
+        machine.rollback(force=False)
 
 
 def test_the_laws_catch_a_skipped_step(monkeypatch):

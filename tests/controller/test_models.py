@@ -57,7 +57,7 @@ def test_the_stack_initial_checkpoint_is_the_controllers_default_state(synthesiz
 def test_the_synthesized_environment_is_exactly_the_settings_fields(synthesized):
     from cutover.settings import Settings
 
-    variables = synthesized.one("aws_lambda_function")["environment"]["variables"]
+    variables = synthesized.function("cutover")["environment"]["variables"]
     assert set(variables) == {field.upper() for field in Settings._fields}
 
 
@@ -70,7 +70,8 @@ def test_the_stack_and_the_controller_accept_the_same_limits():
     paths = {"lag_threshold_seconds": "MIGRATION_MONITORING_LAG_THRESHOLD_SECONDS",
              "healthy_minutes": "MIGRATION_CUTOVER_HEALTHY_MINUTES", "bake_minutes": "MIGRATION_CUTOVER_BAKE_MINUTES",
              "flip_max_lag_seconds": "MIGRATION_CUTOVER_FLIP_MAX_LAG_SECONDS",
-             "sequence_gap": "MIGRATION_CUTOVER_SEQUENCE_GAP"}
+             "sequence_gap": "MIGRATION_CUTOVER_SEQUENCE_GAP",
+             "flip_catchup_seconds": "MIGRATION_CUTOVER_FLIP_CATCHUP_SECONDS"}
     assert set(paths) == set(LIMITS)
     for field, (low, high) in LIMITS.items():
         for value, accepted in ((low - 1, False), (low, True), (high, True), (high + 1, False)):

@@ -222,12 +222,14 @@ class World:
         pages = self.clients["ssm"].get_parameter_history(Name=self.settings.state_parameter, WithDecryption=True)
         return pages["Parameters"]
 
-    def notices(self) -> list[str]:
+    def notices(self, bodies: bool = False) -> list[str]:
+        """The subjects of the notices sent since the last call (with `bodies`: subject and message)."""
         out = []
         while True:
             messages = self.clients["sqs"].receive_message(QueueUrl=self.queue, MaxNumberOfMessages=10).get("Messages", [])
             if not messages:
                 return out
             for m in messages:
-                out.append(json.loads(m["Body"])["Subject"])
+                body = json.loads(m["Body"])
+                out.append(f"{body['Subject']}: {body['Message']}" if bodies else body["Subject"])
                 self.clients["sqs"].delete_message(QueueUrl=self.queue, ReceiptHandle=m["ReceiptHandle"])

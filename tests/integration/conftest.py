@@ -11,6 +11,7 @@ import importlib
 import json
 import os
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -105,6 +106,17 @@ class LocalInvoker:
         gateways.dms.statistics_client = self.statistics.client
         gateways.dms.assessment_client = self.assessments.client
         gateways.route53.poll_seconds = 0
+        self.fence, self.slept = None, 0.0
+        if settings.fenced:  # the fence function runs here too, over on-prem and Aurora standing in as databases
+            from tests.fence_function import FenceOverPostgres, prepare
+
+            onprem = aurora_after_full_load(f"{settings.database_name}_onprem")
+            for dsn in (onprem, self.dsn):
+                prepare(dsn)
+            self.fence = FenceOverPostgres({"onprem": onprem, "aurora": self.dsn},
+                                           function_name=settings.fence_function_name,
+                                           patterns=settings.migrated_schemas)
+            self.fence.attach(clients["lambda"])
         self.clock = Clock()
         self.settings = settings
         saved = dict(os.environ)
@@ -114,7 +126,14 @@ class LocalInvoker:
         finally:
             os.environ.clear()
             os.environ.update(saved)
-        self.handler._controller = Controller(settings, gateways, clock=self.clock)
+        self.handler._controller = Controller(settings, gateways, clock=self.clock, sleep=self._sleep,
+                                              monotonic=lambda: time.monotonic() + self.slept)
+
+    def _sleep(self, seconds: float) -> None:
+        """The catch-up's wait: the stand-in replicator carries the marker instead of time passing."""
+        self.slept += seconds
+        if self.fence is not None:
+            self.fence.replicate()
 
     def assessed(self, status: str, individual: dict[str, str]) -> None:
         self.assessment_result = (status, individual)

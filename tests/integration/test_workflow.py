@@ -144,6 +144,10 @@ def test_readers_canary_then_writes_flip_and_reverse_replication_runs(aws, outpu
     assert seen == [((100, 0), (100, 0))] + [((100, 0), (100 - p, p)) for p in steps]  # the writer never splits
     flip(aws, outputs, invoke)
     assert both(aws, outputs) == ((0, 100), (0, 100))
+    state = json.loads(aws("ssm").get_parameter(Name=outputs["state_parameter_name"], WithDecryption=True)
+                       ["Parameter"]["Value"])
+    if invoke.settings.fenced if invoke.local else state.get("fenced") is not None:  # the default: fenced
+        assert state["fenced"] == ["onprem"] and state["flip"]["write_pause_seconds"] is not None, state
     reverse = aws("dms").describe_replication_tasks(Filters=[
         {"Name": "replication-task-arn", "Values": [outputs["dms_reverse_task_arn"]]}])["ReplicationTasks"][0]
     assert reverse["Status"] in ("running", "starting")
@@ -157,7 +161,11 @@ def test_rollback_after_the_flip_returns_both_names_then_the_flip_again(aws, out
     assert result["ok"] and result["phase"] == "rolled-back" and both(aws, outputs) == ((100, 0), (100, 0))
     invoke.validation()
     status = invoke({"command": "status"})
-    assert status["onprem_sequence_statements"], "after writes on Aurora, on-prem gets its setval statements"
+    if status["state"].get("flip", {}) and status["state"]["flip"].get("direction") == "to-onprem":
+        # fenced: the rollback set on-prem's sequences itself and fenced Aurora
+        assert status["state"]["sequences"]["onprem_synced"]["count"] > 0 and status["state"]["fenced"] == ["aurora"]
+    else:
+        assert status["onprem_sequence_statements"], "after writes on Aurora, on-prem gets its setval statements"
     start(aws, outputs, invoke)
     walk(aws, outputs, invoke, "awaiting-flip")
     flip(aws, outputs, invoke)

@@ -9,7 +9,7 @@ from aspects.facts import UNSCOPED_ACTIONS
 
 
 def test_function_settings(synthesized):
-    fn = synthesized.one("aws_lambda_function")
+    fn = synthesized.function("cutover")
     major, minor = (int(x) for x in fn["runtime"].removeprefix("python").split("."))
     assert fn["runtime"].startswith("python") and (major, minor) >= (3, 12)  # "python3.9" < "python3.12" here
     assert fn["reserved_concurrent_executions"] == 1
@@ -23,7 +23,7 @@ def test_function_settings(synthesized):
 
 
 def test_package_holds_only_the_controller_sources(synthesized):
-    fn = synthesized.one("aws_lambda_function")
+    fn = synthesized.function("cutover")
     archive = synthesized.path.parent / fn["filename"]
     with zipfile.ZipFile(archive) as z:
         names = z.namelist()
@@ -46,7 +46,7 @@ def test_role_scoped_to_exact_resources(synthesized):
 
 
 def test_environment_names_every_target(synthesized):
-    variables = synthesized.one("aws_lambda_function")["environment"]["variables"]
+    variables = synthesized.function("cutover")["environment"]["variables"]
     assert variables["LAG_THRESHOLD_SECONDS"] == str(synthesized.config.monitoring.lag_threshold_seconds)
     assert variables["FORWARD_TASK_RESOURCE_ID"].startswith("fwd-")
     assert "aws_route53_zone" in variables["HOSTED_ZONE_ID"]
