@@ -3,25 +3,18 @@ over two real PostgreSQL databases, and a stand-in replicator carrying the marke
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 from moto import mock_aws
 
-from tests.controller.walk import both, flip, run_reader_canary, tick
-from tests.controller.world import World
+from tests.controller.walk import MILESTONES, both, flip, labels, recorded_world, run_reader_canary, tick
+
+FENCED = {"flip_mode": "fenced", "flip_catchup_seconds": 10}
 
 
 @pytest.fixture
 def fenced(monkeypatch):
     with mock_aws():
-        w = World(flip_mode="fenced", flip_catchup_seconds=10)
-        for key, value in w.env.items():
-            monkeypatch.setenv(key, value)
-        handler = importlib.reload(importlib.import_module("handler"))
-        handler._controller = w.controller()
-        w.handle = handler.handle
-        yield w
+        yield recorded_world(monkeypatch, **FENCED)
 
 
 def test_readers_then_a_fenced_flip_a_fenced_rollback_and_a_flip_again(fenced):
@@ -140,21 +133,6 @@ def test_a_fence_step_that_fails_outside_a_flip_is_repaired_by_a_later_tick(fenc
 FENCE_OPERATIONS = ("check", "fence", "marker", "sequences", "unfence")
 
 
-def _fenced_full_run(w) -> None:
-    from tests.controller.test_fault_table import settle
-    from tests.controller.walk import TICK
-
-    settle(w, {"command": "start-cutover", "reason": "CHG-10"}, lambda s: s["phase"] == "shifting")
-    for n in range(12):
-        w.clock.advance(15)
-        settle(w, {**TICK, "id": f"t{n}"}, lambda s: True)
-        if w.state()["phase"] == "awaiting-flip":
-            break
-    settle(w, {"command": "flip", "reason": "CHG-10"}, lambda s: s["phase"] == "cut-over")
-    settle(w, {"command": "rollback", "reason": "drill"}, lambda s: s["phase"] == "rolled-back")
-    settle(w, {**TICK, "id": "after"}, lambda s: True)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(("operation", "kind"), zip(FENCE_OPERATIONS, ("throttling", "5xx", "timeout", "throttling",
                                                                       "5xx"), strict=True))
@@ -163,16 +141,10 @@ def test_one_failed_fence_call_leaves_one_writable_side_and_the_run_completes(mo
     the run still ends rolled back with exactly on-prem writable, nothing pending, every milestone kept."""
     import json
 
-    from tests.controller.test_fault_table import FAULTS
-    from tests.controller.walk import labels
+    from tests.controller.test_fault_table import FAULTS, full_run
 
     with mock_aws():
-        w = World(flip_mode="fenced", flip_catchup_seconds=10)
-        for key, value in w.env.items():
-            monkeypatch.setenv(key, value)
-        handler = importlib.reload(importlib.import_module("handler"))
-        handler._controller = w.controller()
-        w.handle = handler.handle
+        w = recorded_world(monkeypatch, **FENCED)
         for _ in range(3):
             w.expect_backup()
         fired = {"done": False}
@@ -183,12 +155,12 @@ def test_one_failed_fence_call_leaves_one_writable_side_and_the_run_completes(mo
                 raise FAULTS[kind]("Invoke")
 
         w.clients["lambda"].meta.events.register("provide-client-params.lambda.Invoke", fail)
-        _fenced_full_run(w)
+        full_run(w)
         assert fired["done"], operation
         state = w.state()
         assert state["phase"] == "rolled-back" and state["pending"] == [] and state["fenced"] == ["aurora"], state
         assert w.fence.writes("onprem") and not w.fence.writes("aurora")
-        assert labels(w) >= {"cutover-started", "cutover-complete", "rolled-back"}
+        assert labels(w) >= MILESTONES and state["restore"]["cluster_id"]
 
 
 class Crash(BaseException):

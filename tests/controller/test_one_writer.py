@@ -3,14 +3,12 @@ writes flip after the sequences are synced, rollback moves both names and is los
 
 from __future__ import annotations
 
-import importlib
 import json
 
 import pytest
 from moto import mock_aws
 
-from tests.controller.walk import both, flip, run_full_cutover, run_reader_canary, tick
-from tests.controller.world import World
+from tests.controller.walk import both, flip, recorded_world, run_full_cutover, run_reader_canary, tick
 
 GAP = 1_000_000
 
@@ -117,13 +115,7 @@ def test_reader_canary_then_flip_then_rollback_then_flip_again(world):
 @pytest.fixture
 def canary_world(monkeypatch):
     with mock_aws():
-        w = World(write_canary=True, rollback_on_alarm=True)
-        for key, value in w.env.items():
-            monkeypatch.setenv(key, value)
-        handler = importlib.reload(importlib.import_module("handler"))
-        handler._controller = w.controller()
-        w.handle = handler.handle
-        yield w
+        yield recorded_world(monkeypatch, write_canary=True, rollback_on_alarm=True)
 
 
 def test_with_write_canary_writes_follow_the_steps_after_the_sequences_are_synced(canary_world):
