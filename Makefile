@@ -42,6 +42,7 @@ lint: $(DEPS)
 bench: $(DEPS)
 	$(BIN)/python bench/benchmark.py
 	$(BIN)/python bench/handler_import.py
+	$(BIN)/python bench/many_tables.py
 
 outputs: $(DEPS)
 	$(BIN)/python scripts/flat_outputs.py $(or $(OUTPUTS),cdktf-outputs.json)

@@ -87,9 +87,7 @@ def run(request: dict, fence: Fence) -> dict:
         case "marker":
             return fence.marker(side, request["token"])
         case "sequences":
-            from cutover import sql
-
-            return fence.sequences(side, gap=request["gap"], statement=sql.SEQUENCES)
+            return fence.sequences(side, gap=request["gap"])
     raise AssertionError(request["operation"])
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 SOURCE_DIR = Path(__file__).resolve().parents[1] / "lambda"
 CONTROLLER = ("handler.py", "cutover")
-FENCE = ("fence_handler.py", "fence", "cutover/__init__.py", "cutover/sql.py")
+FENCE = ("fence_handler.py", "fence", "cutover/__init__.py", "cutover/sql.py", "cutover/sequences.py")
 FENCE_LIBRARIES = ("pg8000", "scramp", "asn1crypto", "dateutil", "six")
 
 

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from decimal import Decimal
 
 from botocore.awsrequest import AWSResponse
 
+# The Data API's documented limits: a response of at most 1 MiB, no row over 64 KB, and a statement that runs
+# longer than 45 s without continueAfterTimeout is answered with an error.
+MAX_RESPONSE_BYTES = 1024 * 1024
+MAX_ROW_BYTES = 64 * 1024
+STATEMENT_TIMEOUT_SECONDS = 45
 PLACEHOLDER = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
 VALUE_KINDS = ("stringValue", "longValue", "booleanValue", "doubleValue", "isNull")
 
@@ -21,6 +27,7 @@ class DataApiOverPostgres:
     def __init__(self, dsn: str, *, resource_arn: str, secret_arn: str, database: str):
         self.dsn, self.resource_arn, self.secret_arn, self.database = dsn, resource_arn, secret_arn, database
         self.calls: list[dict] = []
+        self.answers: list[tuple[int, float]] = []  # per call: the response's bytes, the statement's seconds
 
     def attach(self, client) -> None:
         client.meta.events.register("before-parameter-build.rds-data.ExecuteStatement", self._keep)
@@ -44,8 +51,10 @@ class DataApiOverPostgres:
             assert kind in VALUE_KINDS, kind
             values[parameter["name"]] = None if kind == "isNull" else value
         sql = PLACEHOLDER.sub(r"%(\1)s", params["sql"].replace("%", "%%"))
+        started = time.perf_counter()
         try:
             with psycopg.connect(self.dsn, autocommit=False) as connection, connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT_SECONDS}s'")
                 cursor.execute(sql, values)
                 rows = [] if cursor.description is None else [
                     {column.name: _json(value) for column, value in zip(cursor.description, row, strict=True)}
@@ -53,8 +62,14 @@ class DataApiOverPostgres:
                 updated = cursor.rowcount if cursor.description is None else 0
         except psycopg.Error as error:
             return _error("DatabaseErrorException", str(error).strip())
+        records = json.dumps(rows)
+        self.answers.append((len(records), time.perf_counter() - started))
+        if len(records) > MAX_RESPONSE_BYTES:
+            return _error("BadRequestException", "Database returned more than the allowed response size limit")
+        if any(len(json.dumps(row)) > MAX_ROW_BYTES for row in rows):
+            return _error("BadRequestException", "Database response exceeded the 64 KB row size limit")
         return (AWSResponse(None, 200, {}, None),
-                {"formattedRecords": json.dumps(rows), "numberOfRecordsUpdated": max(updated, 0)})
+                {"formattedRecords": records, "numberOfRecordsUpdated": max(updated, 0)})
 
 
 def _json(value):

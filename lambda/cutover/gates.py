@@ -27,15 +27,17 @@ class DataChecks(NamedTuple):
     """What Aurora itself says, through the Data API and the RDS API (read-only)."""
 
     tables: int
-    without_key: tuple[str, ...]
+    without_key: tuple[str, ...]  # the first few by name; `without_key_count` counts them all
     loopback_schema: bool
     apply_exceptions: int
     apply_exceptions_since: str
     logical_replication: str  # the rds.logical_replication value in the cluster parameter group
     parameters_status: str  # the writer's DBClusterParameterGroupStatus: in-sync | pending-reboot | ...
-    sequence_refusals: tuple[str, ...] = ()  # from the read-only plan, when the flip is near
+    sequence_refusals: tuple[str, ...] = ()  # from the read-only plan, when the flip is near (the first few)
     available: bool = True
     detail: str = ""
+    without_key_count: int = 0
+    sequence_refused: int = 0
 
 
 class AssessmentCheck(NamedTuple):
@@ -168,8 +170,10 @@ def data_gates(d: DataChecks | None, *, flip: bool) -> list[Gate]:
     if not d.available:
         return [Gate("Aurora data checks answered", False, d.detail or "unavailable")]
     gates = [
-        Gate("every migrated table has a primary key or a NOT NULL unique index", d.tables > 0 and not d.without_key,
-             f"tables={d.tables} without_key={', '.join(d.without_key) or 'none'}"),
+        Gate("every migrated table has a primary key or a NOT NULL unique index",
+             d.tables > 0 and not d.without_key and not d.without_key_count,
+             f"tables={d.tables} without_key={d.without_key_count}"
+             + (f" ({', '.join(d.without_key)}{more(d.without_key_count, d.without_key)})" if d.without_key else "")),
         Gate("loopback control schema awsdms_loopback on Aurora", d.loopback_schema,
              "present" if d.loopback_schema else "missing"),
         Gate("rds.logical_replication on and the writer's parameters in sync",
@@ -180,8 +184,16 @@ def data_gates(d: DataChecks | None, *, flip: bool) -> list[Gate]:
     ]
     if flip:
         gates.append(Gate("every sequence can be synced below its maximum", not d.sequence_refusals,
-                          ", ".join(d.sequence_refusals) or "none refused"))
+                          (f"refused={d.sequence_refused}: {', '.join(d.sequence_refusals)}"
+                           f"{more(d.sequence_refused, d.sequence_refusals)}") if d.sequence_refusals
+                          else "none refused"))
     return gates
+
+
+def more(count: int, shown: tuple) -> str:
+    """How many a sample leaves out, and where the whole list is."""
+    left = count - len(shown)
+    return f" and {left} more; the whole list: {{\"command\": \"list\", ...}}" if left > 0 else ""
 
 
 def all_pass(gates: list[Gate]) -> bool:

@@ -116,7 +116,7 @@ def wants(state: State, trigger: Trigger, settings: Settings, now: datetime) -> 
                 if settings.fenced and state.writer == ALL_ON_AURORA:
                     return Measure.FENCED_ROLLBACK
                 return Measure.REVERSE if state.writes_since else Measure.NOTHING
-            case CommandName.PAUSE | CommandName.RESUME | CommandName.RESTORE | CommandName.UNFENCE:
+            case CommandName.PAUSE | CommandName.RESUME | CommandName.RESTORE | CommandName.UNFENCE | CommandName.LIST:
                 return Measure.NOTHING
             case unhandled:
                 assert_never(unhandled)
@@ -393,6 +393,8 @@ def _command(state: State, command: Command, settings: Settings, now: datetime, 
     match name:
         case CommandName.STATUS:
             return Decision(state, result={"outcome": "status"})
+        case CommandName.LIST:
+            return Decision(state, result={"outcome": "list", "what": command.what})
         case CommandName.ASSESS:
             if gates is None or not all_pass(gates):
                 raise CommandRefusedError(f"assess: {failing}. DMS runs premigration assessments on a task that is not "
@@ -496,7 +498,6 @@ def _restore(state: State, command: Command, settings: Settings, now: datetime) 
 # The service writes a decision's state with its actions pending, then performs them; these say what a
 # performed (or failed) action makes of the state, so the service holds no decisions of its own.
 
-SEQUENCE_DETAIL_BUDGET = 1500  # characters of per-sequence detail kept in the checkpoint (4 KB in all)
 
 
 def completed(state: State, action, outcome: object = None, *, write_pause: float | None = None) -> State:
@@ -528,24 +529,21 @@ def completed(state: State, action, outcome: object = None, *, write_pause: floa
     elif isinstance(action, StartAssessment):
         state = replace(state, assessment={**(state.assessment or {}), "run_arn": str(outcome)})
     elif isinstance(action, SyncSequences | AdviseOnpremSequences):
-        state = replace(state, sequences=sequence_summary(state, action, outcome or []))
+        state = replace(state, sequences=sequence_summary(state, action, outcome))
     return state
 
 
-def sequence_summary(state: State, action, rows: list) -> dict:
-    """[name, value before, column maximum, value after] per sequence, as many as fit the checkpoint."""
-    detail, used, omitted = [], 0, 0
-    for row in rows:
-        item = [row.name, row.last_value, row.column_max, row.set_to or row.new_value]
-        size = len(str(item))
-        if used + size > SEQUENCE_DETAIL_BUDGET:
-            omitted += 1
-            continue
-        detail.append(item)
-        used += size
+CHECKPOINT_SAMPLE = 3  # refusals and largest jumps kept in the checkpoint (a 4 KB parameter); notices carry 20
+
+
+def sequence_summary(state: State, action, plan) -> dict:
+    """The sync's (or the advice's) counts, refusals and largest jumps: bounded whatever the schema."""
     key = "synced" if isinstance(action, SyncSequences) else "onprem_advice"
-    return {**(state.sequences or {}), key: {"at": iso_now(state), "count": len(rows), "gap": action.gap,
-                                             "sequences": detail, "omitted": omitted}}
+    body = plan.summary() if hasattr(plan, "summary") else {}
+    for field in ("refusals", "largest_jumps"):
+        if field in body:
+            body[field] = body[field][:CHECKPOINT_SAMPLE]
+    return {**(state.sequences or {}), key: {"at": iso_now(state), "gap": action.gap, **body}}
 
 
 def _with(sides: tuple[str, ...], side: str, fenced: bool) -> tuple[str, ...]:

@@ -252,6 +252,7 @@ class CommandName(enum.StrEnum):
     ROLLBACK = "rollback"
     RESTORE = "restore-to-checkpoint"
     UNFENCE = "unfence"  # the last resort: lift one side's fence by hand, with a reason
+    LIST = "list"  # a page of a list too long for status: every sequence's plan, the tables without a key
 
 
 COMMANDS = tuple(c.value for c in CommandName)
@@ -264,6 +265,11 @@ class Command(NamedTuple):
     restore_time: datetime | None = None
     force: bool = False  # rollback: even though on-prem would miss writes Aurora took; unfence: both sides open
     side: str = ""  # unfence only: onprem | aurora
+    what: str = ""  # list only: one of LISTS
+    after: str = ""  # list only: the last name of the previous page
+
+
+LISTS = ("sequences", "tables-without-key")
 
 
 Trigger = TaskEvent | AlarmEvent | Tick | Command
@@ -307,7 +313,7 @@ def _command(event: dict) -> Command:
     name = event.get("command")
     if name not in COMMANDS:
         raise InputError(f"command: {name!r} is not one of {', '.join(COMMANDS)}")
-    unknown = set(event) - {"command", "dry_run", "reason", "restore_time", "force", "side"}
+    unknown = set(event) - {"command", "dry_run", "reason", "restore_time", "force", "side", "what", "after"}
     if unknown:
         raise InputError(f"command {name}: unknown field(s) {', '.join(sorted(unknown))}")
     dry_run = event.get("dry_run", False)
@@ -332,7 +338,15 @@ def _command(event: dict) -> Command:
             raise InputError("reason: unfence needs a reason (it is the last resort, and it is recorded)")
     elif side:
         raise InputError("side: only for unfence")
-    return Command(CommandName(name), dry_run, reason, restore_time, force, side)
+    what, after = event.get("what", ""), event.get("after", "")
+    if name == CommandName.LIST:
+        if what not in LISTS:
+            raise InputError(f"what: list needs one of {', '.join(LISTS)}, got {what!r}")
+        if not isinstance(after, str) or len(after) > 300:
+            raise InputError("after: the last name of the previous page, at most 300 characters")
+    elif what or after:
+        raise InputError("what, after: only for list")
+    return Command(CommandName(name), dry_run, reason, restore_time, force, side, what, after)
 
 
 # Actions ---------------------------------------------------------------------------------------------

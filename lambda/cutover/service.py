@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 
 CLIENTS = ("route53", "ssm", "dms", "cloudwatch", "rds", "rds-data", "sns", "backup", "lambda")
 MARKER_POLL_SECONDS = 0.5
+LIST_SEQUENCES = '{"command": "list", "what": "sequences"} (then "after": the last name of each page)'
 
 
 class Problem(NamedTuple):
@@ -155,14 +156,15 @@ class Controller:
         since = state.pre_cutover_time or datetime(1970, 1, 1, tzinfo=UTC)
         try:
             gates = self.gw.data.data_gates(since)
-            refusals = tuple(f"{r.name}: {r.refusal}" for r in self.gw.data.sequences(
-                self.settings.sequence_gap, apply=False) if r.refusal) if flip else ()
+            plan = self.gw.data.sequences(self.settings.sequence_gap, apply=False) if flip else None
             value, status = self.gw.rds.logical_replication()
         except Exception as error:  # an unanswered check is a failing gate, never a pass
             return DataChecks(0, (), False, 0, since.isoformat(), "unknown", "unknown", available=False,
                               detail=describe(error))
         return DataChecks(gates.tables, gates.without_key, gates.loopback_schema, gates.apply_exceptions,
-                          since.isoformat(), value, status, refusals)
+                          since.isoformat(), value, status,
+                          tuple(f"{name}: {why}" for name, why in plan.refusals) if plan else (),
+                          without_key_count=gates.without_key_count, sequence_refused=plan.refused if plan else 0)
 
     def assessment(self) -> AssessmentCheck:
         try:
@@ -192,7 +194,8 @@ class Controller:
     def handle(self, trigger: Trigger) -> dict:
         """Fixed stages, none of which decides: load, measure, decide, then render a read or act and commit."""
         now = self.clock()
-        reading = isinstance(trigger, Command) and (trigger.name == CommandName.STATUS or trigger.dry_run)
+        reading = isinstance(trigger, Command) and (trigger.name in (CommandName.STATUS, CommandName.LIST)
+                                                    or trigger.dry_run)
         state, version, observed, problems = self._load(trigger, now, complete=not reading)
         current = logic.reconcile(state, observed, self.settings, now)
         starting = isinstance(trigger, Command) and trigger.name == CommandName.START_CUTOVER
@@ -208,6 +211,8 @@ class Controller:
             result["gates"] = [g._asdict() for g in gates]
         if isinstance(trigger, Command) and trigger.name == CommandName.STATUS:
             return self._status(decision.state, result, reverse)
+        if isinstance(trigger, Command) and trigger.name == CommandName.LIST:
+            return self._list(trigger, result)
         if isinstance(trigger, Command) and trigger.dry_run:
             return self._dry_run(decision, actions, result)
         new_state, version, more = self._commit(state, decision, actions, version, observed, now)
@@ -250,8 +255,8 @@ class Controller:
             from cutover import sql
 
             result["statements"] = [sql.SEQUENCES.strip()]
-            result["sequences"] = [r._asdict() for r in self.gw.data.sequences(self.settings.sequence_gap,
-                                                                               apply=False)]
+            result["sequences"] = {**self.gw.data.sequences(self.settings.sequence_gap, apply=False).summary(),
+                                   "every_sequence": LIST_SEQUENCES}
         return result
 
     def _commit(self, state: State, decision: Decision, actions: tuple, version: int, observed: Records,
@@ -379,14 +384,14 @@ class Controller:
                 raise RuntimeError("on-prem sequence sync found unconfirmed after an interrupted invocation; undone")
             return self.gw.fence.sequences("onprem", action.gap)
         if isinstance(action, AdviseOnpremSequences):
-            from cutover import sql
-
-            rows = self.gw.data.sequences(action.gap, apply=False)  # Aurora holds every row, on-prem's included
-            statements = [sql.onprem_statement(r.name, str(r.new_value)) for r in rows]
+            plan = self.gw.data.sequences(action.gap, apply=False)  # what Aurora's ids need, for the record
             self.gw.sns.notify("On-prem sequences to set before on-prem takes inserts",
-                               "Aurora issued ids on-prem has not; run on on-prem before its applications insert:\n"
-                               + "\n".join(statements))
-            return rows
+                               "Aurora issued ids on-prem has not. Once the reverse task has caught up, run this one "
+                               "statement on on-prem (psql, as a role that may setval) before its applications "
+                               f"insert; it sets every sequence past its columns, never backwards, or none:\n\n"
+                               f"{self.onprem_statement(action.gap)}\n\nAurora's plan: "
+                               f"{json.dumps(plan.summary())}")
+            return plan
         if isinstance(action, StartAssessment):
             return self.gw.dms.start_assessment(
                 name=action.name, bucket=s.assessment_bucket, folder=s.assessment_folder, role_arn=s.assessment_role_arn,
@@ -410,6 +415,25 @@ class Controller:
         if isinstance(action, Label):
             return self.gw.parameters.label(action.version, action.label)
         raise TypeError(f"unknown action {action!r}")
+
+    def _list(self, command: Command, result: dict) -> dict:
+        """One page (sql.PAGE_ROWS) of a list status only counts; `next` continues it, null at the end."""
+        from cutover import sql
+
+        if command.what == "sequences":
+            rows, following = self.gw.data.sequence_page(self.settings.sequence_gap, command.after)
+            items: list = [r._asdict() for r in rows]
+        else:
+            items = self.gw.data.without_key_page(command.after)
+            following = items[-1] if len(items) == sql.PAGE_ROWS else None
+        result.update(items=items, after=command.after, next=following)
+        return result
+
+    def onprem_statement(self, gap: int) -> str:
+        """The sync statement, for on-prem's psql: one statement however many sequences there are."""
+        from cutover import sql
+
+        return sql.inline(sql.SEQUENCES, schemas=",".join(self.settings.migrated_schemas), gap=gap, apply=True)
 
     def _await_marker(self, action: AwaitMarker) -> float:
         """Seconds until the marker was seen on `action.side`; past flip_catchup_seconds, a failed step."""
@@ -445,10 +469,7 @@ class Controller:
                                         "on both databases and DMS detects no conflicts; drain the pools")
         fenced_rollback = (state.flip or {}).get("direction") == "to-onprem"
         if state.phase in (Phase.ROLLED_BACK, Phase.ROLLING_BACK) and state.writes_since and not fenced_rollback:
-            from cutover import sql
-
-            rows = self.gw.data.sequences(self.settings.sequence_gap, apply=False)
-            result["onprem_sequence_statements"] = [sql.onprem_statement(r.name, str(r.new_value)) for r in rows]
+            result["onprem_sequence_statements"] = [self.onprem_statement(self.settings.sequence_gap)]
         if state.restore:
             result["restore_status"] = self.gw.rds.cluster_status(state.restore["cluster_id"])
         return result

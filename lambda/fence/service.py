@@ -92,18 +92,20 @@ class Fence:
         finally:
             connection.close()
 
-    def sequences(self, side: str, *, gap: int, statement: str) -> dict:
-        """The controller's sequence statement (cutover.sql.SEQUENCES), applied here: past every column, never
-        backwards, none set if any one would pass its maximum."""
+    def sequences(self, side: str, *, gap: int) -> dict:
+        """The controller's sequence sync (cutover.sequences), run here: past every column, never backwards,
+        none set if any one would pass its maximum; in pages, so no statement holds more than a page's locks."""
+        from cutover import sequences
+
         connection = self.connect(side)
         try:
-            rows = _rows(connection, statement, schemas=",".join(self.scope.patterns), gap=gap, apply=True)
+            plan = sequences.sync(lambda statement, **params: _rows(connection, statement, **params),
+                                  ",".join(self.scope.patterns), gap, apply=True)
+        except sequences.SequenceRefusedError as error:
+            raise FenceRefusedError(f"on {side}: {error}") from error
         finally:
             connection.close()
-        refused = [f"{r['sequence_name']} ({r['refusal']})" for r in rows if r["refusal"]]
-        if refused:
-            raise FenceRefusedError(f"no sequence was set on {side}: {', '.join(refused[:20])}")
-        return {"side": side, "sequences": len(rows), "set": sum(1 for r in rows if r["set_to"] is not None)}
+        return {"side": side, "set": plan.moved, **plan.summary()}
 
     def check(self, side: str) -> dict:
         """A dry run: reachable, the roles found, what the fence role may do, and whether a fence would hold

@@ -124,7 +124,10 @@ def test_dry_run_and_bad_input_write_nothing(world):
     world.validation_clean()
     dry = world.handle({"command": "start-cutover", "dry_run": True})
     assert dry["dry_run"] and dry["ok"]
-    for bad in ({"command": "explode"}, {"command": "pause"}, "not json", {"source": "aws.s3"}):
+    for bad in ({"command": "explode"}, {"command": "pause"}, "not json", {"source": "aws.s3"}, {"command": "list"},
+                {"command": "list", "what": "everything"}, {"command": "status", "side": "onprem"},
+                {"command": "unfence", "side": "both", "reason": "INC-1"}, {"command": "unfence", "side": "aurora"},
+                {"command": "status", "after": "x"}):
         result = world.handle(bad)
         assert result["ok"] is False and result["error"]
     assert world.history() == before and world.weights() == (100, 0)

@@ -46,8 +46,10 @@ def test_data_gates_count_the_migrated_tables_and_name_those_without_a_key(datab
     # 11 tables: the partitioned parent counts once, its partition and other.not_migrated not at all.
     assert gates.tables == 11
     # A nullable unique column is no key; a NOT NULL unique one is.
-    assert gates.without_key == ("public.audit_log", "public.loose_unique")
+    assert gates.without_key == ("public.audit_log", "public.loose_unique") and gates.without_key_count == 2
     assert gates.loopback_schema is False and gates.apply_exceptions == 0
+    assert data.without_key_page() == ["public.audit_log", "public.loose_unique"]
+    assert data.without_key_page("public.audit_log") == ["public.loose_unique"]
 
 
 def test_data_gates_see_the_loopback_schema_and_only_newer_apply_exceptions(database):
@@ -70,7 +72,7 @@ def test_data_gates_see_the_loopback_schema_and_only_newer_apply_exceptions(data
 def test_the_plan_finds_every_kind_of_sequence_and_changes_nothing(database):
     dsn, name = database
     data, api = gateway(dsn, name)
-    rows = {r.name: r for r in data.sequences(GAP, apply=False)}
+    rows = {r.name: r for r in data.sequence_plan(GAP)}
     assert set(rows) == {"public.payments_id_seq", "public.ledger_id_seq", "public.refunds_id_seq",
                          "public.shared_ids", 'public."CardTokens_TokenId_seq"', "public.empty_table_id_seq",
                          "public.events_id_seq"}
@@ -81,16 +83,26 @@ def test_the_plan_finds_every_kind_of_sequence_and_changes_nothing(database):
     assert rows["public.ledger_id_seq"].new_value == 5_000_000_000 + GAP
     assert rows["public.events_id_seq"].column_max == 88  # the partitioned parent's rows
     assert rows["public.empty_table_id_seq"].column_max is None and rows["public.empty_table_id_seq"].new_value == GAP
-    assert all(r.set_to is None and r.refusal is None for r in rows.values())
+    assert all(r.refusal is None for r in rows.values())
+    plan = data.sequences(GAP, apply=False)
+    assert (plan.sequences, plan.to_move, plan.refused, plan.moved) == (7, 7, 0, 0)
+    assert plan.largest[0] == ("public.ledger_id_seq", None, "5000000000", str(5_000_000_000 + GAP))
     assert scalar(dsn, "SELECT last_value FROM public.ledger_id_seq") == 1  # untouched
-    assert len(api.calls) == 1
+    assert len(api.calls) == 2  # one page, one summary
+
+
+def last_values(dsn: str) -> dict[str, int]:
+    with psycopg.connect(dsn) as connection:
+        return dict(connection.execute(
+            "SELECT format('%I.%I', schemaname, sequencename), coalesce(last_value, 0) FROM pg_sequences").fetchall())
 
 
 def test_the_sync_sets_every_sequence_past_its_columns_and_never_backwards(database):
     dsn, name = database
     data, _ = gateway(dsn, name)
-    rows = {r.name: r for r in data.sequences(GAP, apply=True)}
-    assert rows["public.refunds_id_seq"].set_to == 700 + GAP
+    synced = data.sequences(GAP, apply=True)
+    assert synced.moved == synced.sequences == 7
+    assert scalar(dsn, "SELECT last_value FROM public.refunds_id_seq") == 700 + GAP
     with psycopg.connect(dsn, autocommit=True) as connection:
         assert connection.execute("INSERT INTO public.refunds (note) VALUES ('new') RETURNING id").fetchone()[0] \
             == 700 + GAP + 1
@@ -101,13 +113,15 @@ def test_the_sync_sets_every_sequence_past_its_columns_and_never_backwards(datab
         assert connection.execute("INSERT INTO public.events (at) VALUES ('2026-06-01') RETURNING id").fetchone()[0] \
             == 88 + GAP + 1
         connection.execute("SELECT setval('public.ledger_id_seq', 9000000000)")  # already further along
-    again = {r.name: r for r in data.sequences(GAP, apply=True)}
-    assert again["public.ledger_id_seq"].set_to is None and again["public.ledger_id_seq"].new_value == 9_000_000_000
-    assert scalar(dsn, "SELECT last_value FROM public.ledger_id_seq") == 9_000_000_000
+    before = last_values(dsn)
+    again = data.sequences(GAP, apply=True)
+    after = last_values(dsn)
+    assert after["public.ledger_id_seq"] == 9_000_000_000  # never backwards
     # A second sync moves only the sequences whose columns grew since (here by the inserts above).
-    assert {n for n, r in again.items() if r.set_to} == {"public.refunds_id_seq", 'public."CardTokens_TokenId_seq"',
-                                                         "public.shared_ids", "public.events_id_seq"}
-    assert scalar(dsn, "SELECT last_value FROM other.not_migrated_id_seq") == 1  # outside the migrated schemas
+    moved = {n for n in after if after[n] != before[n]}
+    assert moved == {"public.refunds_id_seq", 'public."CardTokens_TokenId_seq"', "public.shared_ids",
+                     "public.events_id_seq"} and again.moved == 4
+    assert after["other.not_migrated_id_seq"] == before["other.not_migrated_id_seq"]  # outside the migrated schemas
 
 
 def test_a_sequence_that_would_pass_its_maximum_refuses_the_whole_sync(database):
@@ -115,23 +129,26 @@ def test_a_sequence_that_would_pass_its_maximum_refuses_the_whole_sync(database)
     with psycopg.connect(dsn, autocommit=True) as connection:
         connection.execute("CREATE TABLE public.tiny (id smallserial PRIMARY KEY); INSERT INTO public.tiny VALUES (12)")
     data, _ = gateway(dsn, name)
-    plan = {r.name: r for r in data.sequences(GAP, apply=False)}
+    plan = {r.name: r for r in data.sequence_plan(GAP)}
     assert plan["public.tiny_id_seq"].refusal == f"needs {12 + GAP}, above its maximum 32767"
+    summary = data.sequences(GAP, apply=False)
+    assert summary.refused == 1 and summary.refusals == (("public.tiny_id_seq", f"needs {12 + GAP}, above its maximum 32767"),)
+    before = last_values(dsn)
     with pytest.raises(SequenceRefusedError, match=r"public\.tiny_id_seq"):
         data.sequences(GAP, apply=True)
-    assert scalar(dsn, "SELECT last_value FROM public.refunds_id_seq") == 1  # nothing was set
+    assert last_values(dsn) == before  # nothing was set
 
 
-def test_the_number_of_calls_does_not_grow_with_the_number_of_sequences(database):
+def test_the_number_of_calls_is_one_per_page(database):
     dsn, name = database
     with psycopg.connect(dsn, autocommit=True) as connection:
         for n in range(40):
             connection.execute(f"CREATE TABLE public.extra_{n} (id serial PRIMARY KEY)")
     data, api = gateway(dsn, name)
-    rows = data.sequences(GAP, apply=True)
-    assert len(rows) == 47 and len(api.calls) == 1
+    synced = data.sequences(GAP, apply=True)
+    assert synced.sequences == 47 and synced.moved == 47 and len(api.calls) == synced.calls == 2  # plan, apply
     data.data_gates(datetime(2026, 1, 1, tzinfo=UTC))
-    assert len(api.calls) == 2
+    assert len(api.calls) == 3
 
 
 def test_a_schema_pattern_with_a_literal_underscore_matches_only_itself(database):
@@ -140,36 +157,37 @@ def test_a_schema_pattern_with_a_literal_underscore_matches_only_itself(database
         connection.execute("CREATE SCHEMA pay_ops; CREATE SCHEMA payxops; "
                            "CREATE TABLE pay_ops.t (id serial PRIMARY KEY); CREATE TABLE payxops.t (id serial PRIMARY KEY)")
     data, _ = gateway(dsn, name, schemas=("pay\\_ops",))
-    assert [r.name for r in data.sequences(GAP, apply=False)] == ["pay_ops.t_id_seq"]
+    assert [r.name for r in data.sequence_plan(GAP)] == ["pay_ops.t_id_seq"]
 
 
-def test_the_onprem_statements_after_a_rollback_run_and_never_move_backwards(database, postgres):
+def test_the_onprem_statement_after_a_rollback_runs_and_never_moves_backwards(database, postgres):
+    """Drain mode: one statement for on-prem's psql, however many sequences; run there once the reverse task has
+    brought Aurora's rows back."""
     dsn, name = database
     data, _ = gateway(dsn, name)
     data.sequences(GAP, apply=True)  # Aurora took writes after the flip
-    with psycopg.connect(dsn, autocommit=True) as connection:
-        connection.execute("INSERT INTO public.refunds (note) VALUES ('on aurora')")
-    plan = {r.name: r for r in data.sequences(GAP, apply=False)}
     onprem = postgres.create_database(f"{name}_onprem")
+    statement = sql.inline(sql.SEQUENCES, schemas="public", gap=GAP, apply=True)
     with psycopg.connect(onprem, autocommit=True) as connection:
         connection.execute(ROOT_SCHEMA)
+        connection.execute("INSERT INTO public.refunds (id, note) VALUES (700 + 1000001, 'from aurora, replicated')")
         connection.execute("SELECT setval('public.payments_id_seq', 1999999999)")  # already ahead on-prem
-        for row in plan.values():
-            connection.execute(sql.onprem_statement(row.name, str(row.new_value)))
+        connection.execute(statement)
         refund = connection.execute("INSERT INTO public.refunds (note) VALUES ('back on-prem') RETURNING id").fetchone()[0]
         payments = connection.execute("SELECT last_value FROM public.payments_id_seq").fetchone()[0]
     assert refund > 700 + GAP + 1  # past every id Aurora issued
     assert payments == 1999999999
+    assert statement.count(";") == 1 and ":gap" not in statement
 
 
 def test_the_statements_are_single_statements():
-    for statement in (sql.DATA_GATES, sql.SEQUENCES):
+    for statement in (sql.DATA_GATES, sql.SEQUENCES, sql.SEQUENCE_PAGE, sql.WITHOUT_KEY_PAGE):
         assert statement.strip().count(";") == 0
 
 
 def test_the_plan_is_empty_before_anything_is_migrated(postgres):
     dsn = postgres.create_database("t_empty")
     data, _ = gateway(dsn, "t_empty")
-    assert data.sequences(GAP, apply=True) == []
+    assert data.sequences(GAP, apply=True).sequences == 0 and list(data.sequence_plan(GAP)) == []
     gates = data.data_gates(datetime.now(UTC) - timedelta(days=1))
-    assert gates.tables == 0 and gates.without_key == ()
+    assert gates.tables == 0 and gates.without_key == () and gates.without_key_count == 0

@@ -7,35 +7,21 @@ database. Each call is a single statement in its own transaction (see cutover.sq
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from typing import NamedTuple
 
+from cutover import sequences as sequence_sync
 from cutover import sql
+from cutover.sequences import SequencePlan, SequenceRefusedError, SequenceRow  # noqa: F401 - the gateway's answers
 
 
 class DataGates(NamedTuple):
     tables: int
-    without_key: tuple[str, ...]
+    without_key: tuple[str, ...]  # the first sql.SAMPLE of them, by name
     loopback_schema: bool
     apply_exceptions: int
-
-
-class SequenceRow(NamedTuple):
-    name: str
-    used_by: str
-    last_value: int | None  # None: never used on this database
-    column_max: int | None  # None: every column using it is empty
-    new_value: int
-    refusal: str | None
-    set_to: int | None  # what setval was called with (None: not set)
-
-
-class SequenceRefusedError(RuntimeError):
-    """At least one sequence cannot be moved past its columns' maximum plus the gap; none was set."""
-
-
-def _int(value) -> int | None:
-    return None if value is None else int(value)
+    without_key_count: int = 0
 
 
 class DataApiGateway:
@@ -53,21 +39,28 @@ class DataApiGateway:
     def data_gates(self, since: datetime) -> DataGates:
         row = self.query(sql.DATA_GATES, schemas=self.schemas, since=since.isoformat())[0]
         return DataGates(int(row["tables"]), tuple(n for n in (row["without_key"] or "").split(", ") if n),
-                         bool(row["loopback_schema"]), int(row["apply_exceptions"]))
+                         bool(row["loopback_schema"]), int(row["apply_exceptions"]), int(row["without_key_count"]))
+
+    def without_key_page(self, after: str = "") -> list[str]:
+        return [r["table_name"] for r in self.query(sql.WITHOUT_KEY_PAGE, schemas=self.schemas, after=after)]
 
     def marker(self, table: str, token: str) -> bool:
         """Whether the fence's marker `token` has reached Aurora (DMS replicated it in commit order)."""
         return bool(self.query(sql.marker_seen(table), token=token))
 
-    def sequences(self, gap: int, *, apply: bool) -> list[SequenceRow]:
-        """The plan (apply=False, changes nothing) or the sync; a sync with any refusal sets nothing and raises."""
-        rows = [SequenceRow(r["sequence_name"], r["used_by"], _int(r["last_value"]), _int(r["column_max"]),
-                            int(r["new_value"]), r["refusal"], _int(r["set_to"]))
-                for r in self.query(sql.SEQUENCES, schemas=self.schemas, gap=gap, apply=apply)]
-        refused = [f"{r.name} ({r.refusal})" for r in rows if r.refusal]
-        if apply and refused:
-            raise SequenceRefusedError(f"no sequence was set: {', '.join(refused)}")
-        return rows
+    def sequences(self, gap: int, *, apply: bool) -> SequencePlan:
+        """The plan (apply=False, changes nothing) or the sync; a sync with any refusal sets nothing and raises.
+        One call per sql.PAGE_ROWS sequences to plan, one per sql.APPLY_ROWS to apply (cutover.sequences)."""
+        return sequence_sync.sync(self.query, self.schemas, gap, apply=apply)
+
+    def sequence_page(self, gap: int, after: str = "") -> tuple[list[SequenceRow], str | None]:
+        """The plan of the migrated sequences among the next sql.PAGE_ROWS of the database (read-only), and the
+        next page's start (None at the end)."""
+        return sequence_sync.page(self.query, self.schemas, gap, after)
+
+    def sequence_plan(self, gap: int) -> Iterator[SequenceRow]:
+        """Every migrated sequence's plan, page after page."""
+        return sequence_sync.plan_rows(self.query, self.schemas, gap)
 
 
 def _typed(value: object) -> dict:
