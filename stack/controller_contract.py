@@ -31,6 +31,9 @@ models = _module("models")
 
 Settings = settings.Settings
 LIMITS: dict[str, tuple[int, int]] = settings.LIMITS
+# The metrics the controller publishes on its log lines (embedded metric format), graphed and alarmed on.
+CUTOVER_METRICS: str = models.METRICS_NAMESPACE
+PHASE_CODES: dict[str, int] = {phase.value: code for phase, code in models.PHASE_CODES.items()}
 
 
 def initial_state() -> str:

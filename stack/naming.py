@@ -91,6 +91,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "alarm_transaction_logs_disk": ("alarm", "aurora-transaction-logs-disk-{s}"),
     "alarm_cdc_incoming": ("alarm", "dms-cdc-incoming-changes-{s}"),
     "alarm_cdc_disk": ("alarm", "dms-cdc-changes-on-disk-{s}"),
+    "alarm_rollback_stuck": ("alarm", "cutover-rollback-retrying-{s}"),
     # backup
     "backup_vault": ("backup_vault", "migration-vault-{s}"),
     "backup_plan": ("backup_plan", "migration-plan-{s}"),

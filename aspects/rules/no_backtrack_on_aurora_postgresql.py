@@ -15,4 +15,5 @@ def check(r: Resource):
 RULE = Rule(
     id="MIG-ENG-001", statement=__doc__.strip(), severity=Severity.ERROR, resource_types=frozenset({"aws_rds_cluster"}),
     rationale="A deploy that fails at apply half way through leaves a partly built migration.",
-    fix="remove backtrack_window; see the README's rollback section", check=check, suppressible=False)
+    fix="remove backtrack_window; see docs/runbook.md, 'Rollback on PostgreSQL: no backtrack'", check=check,
+    suppressible=False)

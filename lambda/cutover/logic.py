@@ -131,6 +131,34 @@ def wants(state: State, trigger: Trigger, settings: Settings, now: datetime) -> 
     return Measure.REVERSE if state.writes_since and state.phase not in IDLE_PHASES else Measure.NOTHING
 
 
+def next_steps(state: State, settings: Settings, now: datetime, gates: list[Gate] | None) -> dict:
+    """What the cutover waits for and the command that moves it on (Vitess's next_steps): for status."""
+    failing = [g.name for g in gates or [] if not g.ok]
+    waits = ("gates: " + "; ".join(failing)) if failing else ""
+    match state.phase:
+        case Phase.REPLICATING | Phase.ROLLED_BACK:
+            return {"waiting_for": waits or "the operator", "command": None if failing else "start-cutover"}
+        case Phase.SHIFTING if state.hold is None:
+            if not bake_done(state, settings, now):
+                left = settings.bake_minutes * 60 - (now - state.step_started_at).total_seconds()
+                return {"waiting_for": f"the bake at readers {state.readers.aurora}%: {round(left)} s left",
+                        "command": None}
+            return {"waiting_for": waits or "the next tick (every minute) to take the next step", "command": None}
+        case Phase.AWAITING_FLIP:
+            if settings.auto_flip:
+                return {"waiting_for": waits or "the next tick: the flip is automatic", "command": None}
+            return {"waiting_for": waits or "the operator's flip", "command": None if failing else "flip"}
+        case Phase.HELD | Phase.SHIFTING:
+            return {"waiting_for": f"held: {state.reason}", "command": "resume or rollback"}
+        case Phase.CUT_OVER:
+            return {"waiting_for": "nothing: cut over; the reverse task keeps on-prem current",
+                    "command": "report (or rollback, while the reverse task runs)"}
+        case Phase.ROLLING_BACK:
+            return {"waiting_for": "Route 53 to accept the rollback (retried every minute)", "command": None}
+        case unhandled:
+            assert_never(unhandled)
+
+
 def bake_done(state: State, settings: Settings, now: datetime) -> bool:
     if state.readers.aurora == 0 or state.step_started_at is None:
         return True  # from 0% the first step waits only for its gates (the reverse task running)
@@ -159,7 +187,8 @@ def decide(state: State, trigger: Trigger, settings: Settings, *, now: datetime,
         decision = _tick(state, settings, now, gates)
     if decision.state == state:
         return decision
-    return decision._replace(state=decision.state.remember(event_id))
+    by = (trigger.operator or "unknown") if isinstance(trigger, Command) else "controller"
+    return decision._replace(state=replace(decision.state.remember(event_id), operator=by))
 
 
 def _shift(state: State, writer: Weights, readers: Weights) -> SetWeights:

@@ -37,6 +37,10 @@ class Phase(enum.StrEnum):
     HELD = "held"
 
 
+METRICS_NAMESPACE = "Migration/Cutover"  # the controller's embedded metrics; the stack graphs and alarms on them
+PHASE_CODES = {phase: code for code, phase in enumerate(Phase)}  # the Phase metric's values
+
+
 @dataclass(frozen=True)
 class Weights:
     onprem: int
@@ -118,6 +122,7 @@ class State:
     fenced: tuple[str, ...] = ()  # sides whose application roles cannot write (fenced flip mode)
     flip: dict | None = None  # the last fenced flip or rollback: token, times, the measured write pause
     fence_override: str | None = None  # a fence lifted by hand: the ticks leave the fences alone until cleared
+    operator: str | None = None  # who caused the last transition: a command's declared caller, or "controller"
     pending: tuple[dict, ...] = ()
 
     def to_json(self) -> str:
@@ -151,7 +156,8 @@ class State:
                 assessment=raw.get("assessment"),
                 processed=tuple(raw.get("processed") or ()), milestones=raw.get("milestones") or None,
                 fenced=_sides(raw.get("fenced")), flip=raw.get("flip") or None,
-                fence_override=raw.get("fence_override") or None, pending=tuple(pending))
+                fence_override=raw.get("fence_override") or None, operator=raw.get("operator") or None,
+                pending=tuple(pending))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             if isinstance(error, CheckpointVersionError):
                 raise
@@ -267,6 +273,7 @@ class Command(NamedTuple):
     side: str = ""  # unfence only: onprem | aurora
     what: str = ""  # list only: one of LISTS
     after: str = ""  # list only: the last name of the previous page
+    operator: str = ""  # who sent it, as the console declares it (sts:GetCallerIdentity); not proven
 
 
 LISTS = ("sequences", "tables-without-key")
@@ -313,7 +320,8 @@ def _command(event: dict) -> Command:
     name = event.get("command")
     if name not in COMMANDS:
         raise InputError(f"command: {name!r} is not one of {', '.join(COMMANDS)}")
-    unknown = set(event) - {"command", "dry_run", "reason", "restore_time", "force", "side", "what", "after"}
+    unknown = set(event) - {"command", "dry_run", "reason", "restore_time", "force", "side", "what", "after",
+                            "operator"}
     if unknown:
         raise InputError(f"command {name}: unknown field(s) {', '.join(sorted(unknown))}")
     dry_run = event.get("dry_run", False)
@@ -346,7 +354,10 @@ def _command(event: dict) -> Command:
             raise InputError("after: the last name of the previous page, at most 300 characters")
     elif what or after:
         raise InputError("what, after: only for list")
-    return Command(CommandName(name), dry_run, reason, restore_time, force, side, what, after)
+    operator = event.get("operator", "")
+    if not isinstance(operator, str) or len(operator) > 300:
+        raise InputError("operator: expected the caller's ARN, at most 300 characters")
+    return Command(CommandName(name), dry_run, reason, restore_time, force, side, what, after, operator)
 
 
 # Actions ---------------------------------------------------------------------------------------------

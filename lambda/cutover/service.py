@@ -9,7 +9,7 @@ from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, assert_never
 
-from cutover import logic
+from cutover import logic, models
 from cutover.gates import (
     AssessmentCheck,
     DataChecks,
@@ -116,6 +116,21 @@ class Gateways(NamedTuple):
             backup=gateway("backup", "BackupGateway", clients["backup"], vault_name=s.backup_vault_name,
                            role_arn=s.backup_role_arn, cluster_arn=s.cluster_arn),
             fence=gateway("fence", "FenceGateway", clients["lambda"], function_name=s.fence_function_name))
+
+
+def metrics(state: State, now: datetime) -> dict:
+    """The cutover as CloudWatch metrics, in CloudWatch's embedded metric format on the decision's own log line:
+    no API call, nothing to import. Lambda's JSON log format puts these fields at the top of the record."""
+    import os
+
+    return {"_aws": {"Timestamp": int(now.timestamp() * 1000), "CloudWatchMetrics": [{
+                "Namespace": models.METRICS_NAMESPACE, "Dimensions": [["Function"]],
+                "Metrics": [{"Name": name, "Unit": unit} for name, unit in (
+                    ("WriterAuroraPercent", "Percent"), ("ReadersAuroraPercent", "Percent"), ("Phase", "None"),
+                    ("RollbackPending", "Count"))]}]},
+            "Function": os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local"),
+            "WriterAuroraPercent": state.writer.aurora, "ReadersAuroraPercent": state.readers.aurora,
+            "Phase": models.PHASE_CODES[state.phase], "RollbackPending": int(state.phase is Phase.ROLLING_BACK)}
 
 
 def _flip_measured(state: State, notice: Notify) -> str:
@@ -249,7 +264,8 @@ class Controller:
                 assert_never(unhandled)
 
     def _dry_run(self, decision: Decision, actions: tuple, result: dict) -> dict:
-        result.update(dry_run=True, would=[type(a).__name__ + json.dumps(a._asdict(), default=str) for a in actions],
+        result.update(dry_run=True, would=[type(a).__name__ + json.dumps(
+                          {k: v for k, v in action_record(a).items() if k != "type"}, default=str) for a in actions],
                       would_become=decision.state.to_json())
         if any(isinstance(a, SyncSequences) for a in actions):
             from cutover import sql
@@ -281,8 +297,9 @@ class Controller:
                 result["outcome"] = "shift not completed; the records decide"
         line("decided", phase=new_state.phase.value, weights=weights_of(new_state.records),
              trigger=type(trigger).__name__, outcome=(decision.result or {}).get("outcome"), reason=new_state.reason,
-             pending=[p["type"] for p in new_state.pending], problems=[str(p) for p in problems],
-             level=logging.ERROR if problems else logging.INFO)
+             operator=new_state.operator, pending=[p["type"] for p in new_state.pending],
+             problems=[str(p) for p in problems], gates=result.get("gates"),
+             level=logging.ERROR if problems else logging.INFO, **metrics(new_state, self.clock()))
         return result
 
     def _stamped(self, decision, now: datetime) -> tuple:
@@ -295,7 +312,8 @@ class Controller:
     @staticmethod
     def _stamp_all(state: State, actions: tuple, now: datetime) -> tuple:
         stamp = (f"\n\nphase={state.phase.value} writer={state.writer.onprem}/{state.writer.aurora} "
-                 f"readers={state.readers.onprem}/{state.readers.aurora} at={now.isoformat()}")
+                 f"readers={state.readers.onprem}/{state.readers.aurora} at={now.isoformat()} "
+                 f"by={state.operator or 'controller'}")
         return tuple(Notify(a.subject, a.message + stamp) if isinstance(a, Notify) else a for a in actions)
 
     def _write(self, state: State, version: int) -> int:
@@ -454,7 +472,10 @@ class Controller:
     def _status(self, state: State, result: dict, reverse: TaskStatus | None) -> dict:
         now = self.clock()
         result["state"] = json.loads(state.to_json())
+        result["at"] = now.isoformat()  # the controller's clock: the console's time window ends here
         result["ready_to_start"] = all(g["ok"] for g in result.get("gates", [])) and not state.pending
+        gates = [Gate(**g) for g in result.get("gates", [])] if "gates" in result else None
+        result["next"] = logic.next_steps(state, self.settings, now, gates)
         result["replication_backlog"] = self.gw.cloudwatch.backlog(now)
         # Weights steer new DNS lookups; connections show where the pools really are.
         result["aurora_connections"] = self.gw.cloudwatch.connections(now)

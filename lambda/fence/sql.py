@@ -144,6 +144,6 @@ def marker_seen(table: str) -> str:
 
 
 def control_table_ddl(table: str) -> str:
-    """What the README has the operator create on on-prem before the full load (DMS copies it to Aurora)."""
+    """What docs/runbook.md has the operator create on on-prem before the full load (DMS copies it to Aurora)."""
     return (f"CREATE TABLE {quoted(table)} (token text PRIMARY KEY, side text NOT NULL, "
             "at timestamptz NOT NULL DEFAULT clock_timestamp());")

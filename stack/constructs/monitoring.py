@@ -12,7 +12,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from constructs import Construct
 
-from stack import naming
+from stack import controller_contract, naming
 from stack.config import MonitoringConfig
 
 LATENCY_METRICS = {"alarm_latency_source": "CDCLatencySource", "alarm_latency_target": "CDCLatencyTarget"}
@@ -27,6 +27,7 @@ class Monitoring(Construct):
                  dms_instance_id: str, forward_task_resource_id: str, reverse_task_resource_id: str,
                  cluster_id: str, topic_arn: str):
         super().__init__(scope, id_)
+        function = naming.name("function", suffix)  # the controller publishes the cutover itself (EMF)
         task = {"ReplicationInstanceIdentifier": dms_instance_id, "ReplicationTaskIdentifier": forward_task_resource_id}
         actions = {"alarm_actions": [topic_arn], "ok_actions": [topic_arn]}
         evaluation = settings.alarm_evaluation_minutes
@@ -76,14 +77,22 @@ class Monitoring(Construct):
                 datapoints_to_alarm=evaluation, threshold=threshold, comparison_operator="GreaterThanThreshold",
                 treat_missing_data="missing", alarm_description=f"Forward task: {what} above the configured limit",
                 **actions))
+        self.alarms.append(CloudwatchMetricAlarm(
+            self, "rollback-stuck", alarm_name=naming.name("alarm_rollback_stuck", suffix),
+            namespace=controller_contract.CUTOVER_METRICS, metric_name="RollbackPending",
+            dimensions={"Function": function}, statistic="Maximum", period=60, evaluation_periods=5,
+            datapoints_to_alarm=5, threshold=0, comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_description="A rollback has been retrying for 5 minutes: Route 53 does not accept the change; "
+                              "writes are paused on both sides in fenced mode", **actions))
         self.dashboard = CloudwatchDashboard(
             self, "dashboard", dashboard_name=naming.name("dashboard", suffix),
             dashboard_body=json.dumps(self._body(settings, region, dms_instance_id, forward_task_resource_id,
-                                                 reverse_task_resource_id, cluster_id)))
+                                                 reverse_task_resource_id, cluster_id, function)))
 
     @staticmethod
     def _body(settings: MonitoringConfig, region: str, instance: str, forward: str, reverse: str,
-              cluster: str) -> dict:
+              cluster: str, function: str) -> dict:
         def widget(title: str, metrics: list, x: int, y: int, annotate: bool = False) -> dict:
             properties = {"title": title, "region": region, "metrics": metrics, "stat": "Maximum", "period": 60,
                           "view": "timeSeries"}
@@ -98,7 +107,16 @@ class Monitoring(Construct):
                    for m in ("CDCLatencySource", "CDCLatencyTarget")]
         connections = [["AWS/RDS", "DatabaseConnections", "DBClusterIdentifier", cluster, "Role", role,
                         {"label": role.lower()}] for role in ("WRITER", "READER")]
+        cutover = [[controller_contract.CUTOVER_METRICS, metric, "Function", function, {"label": label}]
+                   for metric, label in (("WriterAuroraPercent", "writer name on Aurora (%)"),
+                                         ("ReadersAuroraPercent", "reader name on Aurora (%)"))]
+        phases = ", ".join(f"{code} {phase}" for phase, code in controller_contract.PHASE_CODES.items())
+        phase = [[controller_contract.CUTOVER_METRICS, "Phase", "Function", function, {"label": f"phase ({phases})"}],
+                 [controller_contract.CUTOVER_METRICS, "RollbackPending", "Function", function,
+                  {"label": "rollback retrying", "yAxis": "right"}]]
         return {"widgets": [
+            widget("Cutover: Aurora's share of each name (%)", cutover, 0, 18),
+            widget("Cutover phase", phase, 12, 18),
             widget("CDC latency (s)", latency, 0, 0, annotate=True),
             widget("Aurora connections by role", connections, 12, 0),
             widget("Aurora replica lag (ms)", [["AWS/RDS", "AuroraReplicaLag", "DBClusterIdentifier", cluster,

@@ -202,3 +202,41 @@ def test_the_reverse_task_is_started_the_way_its_history_requires(world, status,
     starts = [p for service, op, p in world.calls if op == "StartReplicationTask"]
     assert [(p["StartReplicationTaskType"], "CdcStartTime" in p) for p in starts] == expected
     assert all(p["ReplicationTaskArn"] == world.reverse_arn for p in starts)
+
+
+def test_each_decision_publishes_the_cutover_as_embedded_metrics_and_names_its_operator(world, caplog):
+    """CloudWatch's embedded metric format on the decision's own log line: every metric the document names is
+    a number at the top of the record, every dimension a string (what Lambda's JSON format writes out)."""
+    import json
+    import logging
+
+    world.validation_clean()
+    with caplog.at_level(logging.INFO):
+        world.handle({"command": "start-cutover", "reason": "CHG-1", "operator": "arn:aws:iam::123456789012:user/ana"})
+    record = next(r for r in caplog.records if r.getMessage() == "decided")
+    fields = json.loads(json.dumps({k: v for k, v in record.__dict__.items() if not k.startswith("__")}, default=str))
+    document = fields["_aws"]["CloudWatchMetrics"][0]
+    assert document["Namespace"] == "Migration/Cutover" and isinstance(fields["_aws"]["Timestamp"], int)
+    for metric in document["Metrics"]:
+        assert isinstance(fields[metric["Name"]], int | float), metric
+    for dimension in document["Dimensions"][0]:
+        assert isinstance(fields[dimension], str)
+    assert (fields["WriterAuroraPercent"], fields["ReadersAuroraPercent"], fields["RollbackPending"]) == (0, 0, 0)
+    assert fields["operator"] == "arn:aws:iam::123456789012:user/ana"
+    assert world.state()["operator"] == "arn:aws:iam::123456789012:user/ana"
+    world.validation_clean(pending=1)
+    tick(world, 1)  # the first step: the controller's own decision
+    assert world.state()["operator"] == "controller" and world.reader_weights() == (90, 10)
+
+
+def test_status_names_the_next_step_and_what_it_waits_for(world):
+    world.validation_clean()
+    ready = world.handle({"command": "status"})
+    assert ready["next"] == {"waiting_for": "the operator", "command": "start-cutover"}
+    world.validation_clean()
+    world.handle({"command": "start-cutover"})
+    world.validation_clean(pending=1)
+    tick(world, 1)
+    world.validation_clean(pending=1)
+    baking = world.handle({"command": "status"})
+    assert baking["next"]["command"] is None and "the bake at readers 10%" in baking["next"]["waiting_for"]
