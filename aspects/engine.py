@@ -138,6 +138,22 @@ class SuppressionError(ValueError):
     """A suppression that cannot be accepted (no reason, unknown rule, unsuppressible rule)."""
 
 
+def suppression_problem(rules: dict[str, Rule], rule_id: str, reason: str, *, matched: bool | None = None
+                        ) -> str | None:
+    """The one suppression policy, for synth time (the engine, `suppress()`) and the gate (the checkov twins):
+    why a suppression cannot stand, or None. It stands when it names a known rule that may be suppressed, with a
+    reason of MIN_REASON+ characters, and (`matched`, when known) that rule has a finding on the resource. Only
+    a suppression that stands turns findings into SUPPRESSED; any other is a MIG-SUP-001 failure, and the rule's
+    findings stay failures."""
+    try:
+        validate_suppression(rules, rule_id, reason)
+    except SuppressionError as error:
+        return str(error)
+    if matched is False:
+        return f"suppression of {rule_id} matches no finding; remove it"
+    return None
+
+
 def validate_suppression(rules: dict[str, Rule], rule_id: str, reason: str) -> None:
     if rule_id not in rules:
         raise SuppressionError(f"suppression of {rule_id!r}: no such rule (known: {', '.join(sorted(rules))})")
@@ -181,23 +197,17 @@ def evaluate(document: dict, rules: dict[str, Rule], *, suffix: str) -> list[Fin
                     findings.append(Finding(outcome=outcome, **base))
                     continue
                 suppression = suppressions.get(rule.id)
-                if suppression and rule.suppressible:
+                if suppression and suppression_problem(rules, rule.id, suppression.reason) is None:
                     used.add(rule.id)
                     findings.extend(Finding(outcome=Outcome.SUPPRESSED, property=v.property, message=v.message,
                                             fix=rule.fix, reason=suppression.reason, **base) for v in violations)
                     continue
+                if suppression:
+                    used.add(rule.id)  # matched, but it does not stand: its own problem is reported below
                 findings.extend(Finding(outcome=outcome, property=v.property, message=v.message, fix=rule.fix, **base)
                                 for v in violations)
             for rule_id, suppression in suppressions.items():
-                problem = ""
-                if rule_id not in rules:
-                    problem = f"suppression names unknown rule {rule_id}"
-                elif not rules[rule_id].suppressible:
-                    problem = f"rule {rule_id} cannot be suppressed"
-                elif len(suppression.reason.strip()) < MIN_REASON:
-                    problem = f"suppression of {rule_id} has no reason of {MIN_REASON}+ characters"
-                elif rule_id not in used:
-                    problem = f"suppression of {rule_id} matches no finding; remove it"
+                problem = suppression_problem(rules, rule_id, suppression.reason, matched=rule_id in used)
                 if problem:
                     findings.append(Finding(rule_id=UNUSED_SUPPRESSION, severity=Severity.ERROR,
                                             outcome=Outcome.NON_COMPLIANT, resource_type=kind,

@@ -31,16 +31,27 @@ DMS_MIN_GIB = 8
 REQUIRED_TAG_KEYS = ("Project", "EnvironmentSuffix", "Owner", "CostCenter", "ManagedBy")
 
 # Actions AWS authorizes only on "*" (no resource-level permission in the Service Authorization
-# Reference); a "*" resource is accepted for these and nothing else.
+# Reference), grouped by what needs them: a "*" statement may grant actions of one group only, so a role
+# never holds an unscoped action that belongs to another's purpose (MIG-IAM-001).
 # route53:GetChange is not one: it takes arn:aws:route53:::change/*.
-UNSCOPED_ACTIONS = frozenset({"cloudwatch:GetMetricData", "dms:DescribeReplicationTasks",
-                              "dms:DescribeReplicationTaskAssessmentRuns",
-                              "dms:DescribeReplicationTaskIndividualAssessments", "xray:PutTelemetryRecords",
-                              "xray:PutTraceSegments",
-                              # A function in a VPC: Lambda checks these on "*" when it creates the function.
-                              "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
-                              "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
-                              "ec2:UnassignPrivateIpAddresses"})
+UNSCOPED_GRANTS: dict[str, dict[str, str]] = {
+    "controller": {
+        "cloudwatch:GetMetricData": "metrics have no ARN (the lag gates, status)",
+        "dms:DescribeReplicationTasks": "filtered by the task ARN in the request, not the policy",
+        "dms:DescribeReplicationTaskAssessmentRuns": "filtered by the task ARN in the request",
+        "dms:DescribeReplicationTaskIndividualAssessments": "filtered by the run ARN in the request",
+        "xray:PutTelemetryRecords": "active tracing",
+        "xray:PutTraceSegments": "active tracing",
+    },
+    "function-in-vpc": {  # Lambda checks these on "*" when it creates a function in a VPC (the fence)
+        "ec2:CreateNetworkInterface": "the function's network interfaces in its subnets",
+        "ec2:DescribeNetworkInterfaces": "describe calls take no resource",
+        "ec2:DeleteNetworkInterface": "the interfaces Lambda retires",
+        "ec2:AssignPrivateIpAddresses": "addresses on those interfaces",
+        "ec2:UnassignPrivateIpAddresses": "addresses on those interfaces",
+    },
+}
+UNSCOPED_ACTIONS = frozenset(action for group in UNSCOPED_GRANTS.values() for action in group)
 
 # The RDS Data API on provisioned Aurora PostgreSQL needs 16.1 or later (and no T class).
 DATA_API_MIN_VERSION = (16, 1)
@@ -99,4 +110,4 @@ DMS_EVENT = controller_models.DMS_EVENT
 DMS_EVENT_TYPES = controller_models.TASK_EVENT_TYPES
 ALARM_EVENT = controller_models.ALARM_EVENT
 TICK_SCHEDULES = ("rate(1 minute)", "cron(* * * * ? *)")
-LAG_METRICS = ("CDCLatencySource", "CDCLatencyTarget")
+LAG_METRICS = controller_models.LAG_METRICS

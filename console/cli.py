@@ -22,6 +22,7 @@ from rich.console import Console
 
 from console import render
 from console.deployment import AwsError, ConsoleError, Deployment, Transport, find, lambda_transport, operator, session
+from console.render import LAG_METRICS
 
 OK, REFUSED, USAGE, ROLLED_BACK, AWS = 0, 1, 2, 3, 4
 TRANSPORT_VARIABLE = "CUTOVER_CONSOLE_TRANSPORT"
@@ -163,10 +164,10 @@ def recent_lag(c: Context, reply: dict, minutes: int = 30) -> dict[str, list[flo
                 "Metric": {"Namespace": "AWS/DMS", "MetricName": metric, "Dimensions": [
                     {"Name": "ReplicationInstanceIdentifier", "Value": instance},
                     {"Name": "ReplicationTaskIdentifier", "Value": task}]}, "Period": 60, "Stat": "Maximum"}}
-                for metric in ("CDCLatencySource", "CDCLatencyTarget")])
+                for metric in LAG_METRICS])
     except Exception:
         return {}
-    names = {metric.lower(): metric for metric in ("CDCLatencySource", "CDCLatencyTarget")}
+    names = {metric.lower(): metric for metric in LAG_METRICS}
     return {names[r["Id"]]: [float(v) for v in r["Values"]] for r in answer["MetricDataResults"] if r["Values"]}
 
 

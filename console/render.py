@@ -10,6 +10,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from stack import controller_contract
+
+LAG_METRICS: tuple[str, ...] = controller_contract.models.LAG_METRICS  # the controller's own names
 BAR = 30
 SPARK = "▁▂▃▄▅▆▇█"
 ACT_ON = {"awaiting-flip", "held", "cut-over", "rolled-back", "replicating"}  # phases that wait for the operator
@@ -60,7 +63,7 @@ def status_view(reply: dict, lag: dict[str, list[float]] | None = None, events: 
                       gate["measured"])
     if reply.get("gates"):
         parts.append(gates)
-    for metric in ("CDCLatencySource", "CDCLatencyTarget"):
+    for metric in LAG_METRICS:
         points = (lag or {}).get(metric) or latency_points(reply, metric)
         if points:
             parts.append(Text(f"{metric:<17} {sparkline(points)}  latest {points[-1]:g} s"))

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from aspects.engine import MIN_REASON
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".checkov.yaml"
 SKIPS = ROOT / "policies" / "skipped_checks.yaml"
@@ -68,9 +70,9 @@ def load_skips() -> dict[str, str]:
     if configured != set(reasons):
         raise GateConfigError(f".checkov.yaml skip-check {sorted(configured)} differs from "
                               f"{SKIPS.relative_to(ROOT)} {sorted(reasons)}: every skip needs its reason there")
-    short = [k for k, v in reasons.items() if not isinstance(v, str) or len(v.strip()) < 10]
+    short = [k for k, v in reasons.items() if not isinstance(v, str) or len(v.strip()) < MIN_REASON]
     if short:
-        raise GateConfigError(f"skips without a reason of 10+ characters: {', '.join(short)}")
+        raise GateConfigError(f"skips without a reason of {MIN_REASON}+ characters: {', '.join(short)}")
     return reasons
 
 

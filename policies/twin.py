@@ -18,7 +18,7 @@ from pathlib import Path
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
-from aspects.engine import UNUSED_SUPPRESSION, Outcome, Resource, Rule, SuppressionError, suppressions_of, validate_suppression
+from aspects.engine import MIN_REASON, UNUSED_SUPPRESSION, Outcome, Resource, Rule, suppression_problem, suppressions_of
 from aspects.registry import RULES
 from aspects.taggable import is_taggable
 
@@ -124,7 +124,7 @@ class AspectTwin(Twin):
         self.details.extend(f"{v.property}: {v.message}" for v in violations)
         if violations:
             suppression = next((s for s in suppressions_of(resource.body) if s.rule_id == self.rule.id), None)
-            if suppression is not None and _valid(suppression.rule_id, suppression.reason):
+            if suppression is not None and suppression_problem(RULES, self.rule.id, suppression.reason) is None:
                 self._suppressed = suppression.reason  # reported as SKIPPED with its reason (see run)
                 return CheckResult.PASSED
         return CheckResult.FAILED if violations else CheckResult.PASSED
@@ -134,7 +134,8 @@ class SuppressionTwin(Twin):
     """MIG-SUP-001: every suppression written into cdk.tf.json obeys the engine's policy and is used."""
 
     def __init__(self):
-        super().__init__(name="Ensure a suppression names a known, suppressible rule, has a reason of 10+ characters, "
+        super().__init__(name=f"Ensure a suppression names a known, suppressible rule, has a reason of {MIN_REASON}+ "
+                              "characters, "
                               "and matches a finding", id=UNUSED_SUPPRESSION,
                          categories=[CheckCategories.GENERAL_SECURITY], supported_resources=["aws_*"])
 
@@ -147,23 +148,13 @@ class SuppressionTwin(Twin):
         if resource is None:
             return CheckResult.FAILED
         for suppression in suppressions_of(resource.body):
-            try:
-                validate_suppression(RULES, suppression.rule_id, suppression.reason)
-            except SuppressionError as error:
-                self.details.append(str(error))
-                continue
-            rule = RULES[suppression.rule_id]
-            if not rule.applies_to(resource.type) or rule.evaluate(resource)[0] is not Outcome.NON_COMPLIANT:
-                self.details.append(f"suppression of {suppression.rule_id} matches no finding; remove it")
+            rule = RULES.get(suppression.rule_id)
+            matched = rule is not None and rule.applies_to(resource.type) and \
+                rule.evaluate(resource)[0] is Outcome.NON_COMPLIANT
+            problem = suppression_problem(RULES, suppression.rule_id, suppression.reason, matched=matched)
+            if problem:
+                self.details.append(problem)
         return CheckResult.FAILED if self.details else CheckResult.PASSED
-
-
-def _valid(rule_id: str, reason: str) -> bool:
-    try:
-        validate_suppression(RULES, rule_id, reason)
-    except SuppressionError:
-        return False
-    return True
 
 
 def register_all() -> list[Twin]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from aspects.facts import UNSCOPED_ACTIONS  # noqa: F401 - the policy side owns which actions take only "*"
-
 
 @dataclass(frozen=True)
 class Account:

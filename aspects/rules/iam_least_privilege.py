@@ -1,9 +1,9 @@
-"""IAM policies grant no wildcard action, and a "*" resource only to actions without resource-level permissions."""
+"""IAM policies grant no wildcard action, and "*" only to actions without resource-level permissions, of one purpose."""
 
 import json
 
 from aspects.engine import Resource, Rule, Severity, Violation
-from aspects.facts import UNSCOPED_ACTIONS
+from aspects.facts import UNSCOPED_ACTIONS, UNSCOPED_GRANTS
 
 
 def as_list(value: object) -> list:
@@ -27,6 +27,9 @@ def check(r: Resource):
             broad = sorted(set(actions) - UNSCOPED_ACTIONS)
             if broad:
                 out.append(Violation(f"Statement[{index}].Resource", f"'*' for {', '.join(broad)}"))
+            elif not any(set(actions) <= set(group) for group in UNSCOPED_GRANTS.values()):
+                out.append(Violation(f"Statement[{index}].Action", "unscoped actions of more than one purpose "
+                                     f"({', '.join(sorted(actions))}): grant each role only its own group"))
     return out
 
 

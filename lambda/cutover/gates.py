@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from cutover.models import LAG_METRICS
+
 
 class TaskStatus(NamedTuple):
     status: str  # DMS task status: ready, starting, running, stopped, failed, ...
@@ -81,7 +83,8 @@ def assessment_gate(a: AssessmentCheck) -> Gate:
 
 
 # A task DMS can start or assess: the other states (starting, running, stopping, modifying, ...) are busy.
-IDLE_TASK_STATES = ("ready", "stopped", "failed")
+IDLE_TASK_STATES = ("ready", "stopped", "failed")  # DMS starts a task only from these
+STARTED_TASK_STATES = ("running", "starting")  # on the way to replicating, or there
 
 
 def assessable_gate(forward: TaskStatus) -> Gate:
@@ -126,7 +129,7 @@ def evaluate(obs: Observations, *, threshold: int, minutes: int, shifting: bool,
                       f"tables={v.tables} not_validated={len(v.not_validated)} failed={v.failed_records} "
                       f"pending={v.pending_records} suspended={v.suspended_records}"))
     for limit in (threshold, flip_threshold) if flip_threshold is not None else (threshold,):
-        for metric in ("CDCLatencySource", "CDCLatencyTarget"):
+        for metric in LAG_METRICS:
             points = obs.latency.get(metric, [])
             ok = len(points) >= minutes and all(p <= limit for p in points[-minutes:])
             shown = ", ".join(f"{p:g}" for p in points[-minutes:]) or "no data"
@@ -136,7 +139,7 @@ def evaluate(obs: Observations, *, threshold: int, minutes: int, shifting: bool,
     if shifting or flip_threshold is not None:
         gates.append(Gate("reverse task running", r.status == "running", f"status={r.status}"))
     else:
-        gates.append(Gate("reverse task ready", r.status in ("ready", "stopped", "starting", "running"),
+        gates.append(Gate("reverse task ready", r.status in ("ready", "stopped", *STARTED_TASK_STATES),
                           f"status={r.status}"))
     gates.extend(data_gates(obs.data, flip=flip_threshold is not None))
     if obs.assessment is not None:

@@ -37,6 +37,7 @@ class Phase(enum.StrEnum):
     HELD = "held"
 
 
+LAG_METRICS = ("CDCLatencySource", "CDCLatencyTarget")  # the forward task's DMS metrics the lag gates read
 METRICS_NAMESPACE = "Migration/Cutover"  # the controller's embedded metrics; the stack graphs and alarms on them
 PHASE_CODES = {phase: code for code, phase in enumerate(Phase)}  # the Phase metric's values
 

@@ -18,17 +18,14 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
+from aspects import facts
 from stack import controller_contract, iam, naming
 from stack.iam import Account
 from stack.lambda_package import package_source
 
 RUNTIME = "python3.12"
-# The actions the controller calls that IAM scopes to no resource, each by name (never the policy side's whole list).
-UNSCOPED = ["cloudwatch:GetMetricData",  # metrics have no ARN
-            "dms:DescribeReplicationTaskAssessmentRuns",  # filtered by task ARN in the request, not the policy
-            "dms:DescribeReplicationTaskIndividualAssessments",
-            "dms:DescribeReplicationTasks",
-            "xray:PutTelemetryRecords", "xray:PutTraceSegments"]  # active tracing
+# The actions the controller calls that IAM scopes to no resource: its own group, each with its reason there.
+UNSCOPED = sorted(facts.UNSCOPED_GRANTS["controller"])
 
 
 @dataclass(frozen=True)

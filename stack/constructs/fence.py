@@ -16,14 +16,14 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
+from aspects import facts
 from stack import controller_contract, iam, naming
 from stack.config import Config
 from stack.iam import Account
 from stack.lambda_package import fence_package_source
 
 RUNTIME = "python3.12"
-VPC_ACCESS = ["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
-              "ec2:DescribeNetworkInterfaces", "ec2:UnassignPrivateIpAddresses"]
+VPC_ACCESS = sorted(facts.UNSCOPED_GRANTS["function-in-vpc"])  # each with its reason there
 
 
 class Fence(Construct):

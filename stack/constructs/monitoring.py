@@ -12,10 +12,11 @@ from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from constructs import Construct
 
+from aspects import facts
 from stack import controller_contract, naming
 from stack.config import MonitoringConfig
 
-LATENCY_METRICS = {"alarm_latency_source": "CDCLatencySource", "alarm_latency_target": "CDCLatencyTarget"}
+LATENCY_METRICS = dict(zip(("alarm_latency_source", "alarm_latency_target"), facts.LAG_METRICS, strict=True))
 
 
 def lag_alarm_names(suffix: str) -> list[str]:
@@ -104,7 +105,7 @@ class Monitoring(Construct):
         latency = [["AWS/DMS", m, "ReplicationInstanceIdentifier", instance, "ReplicationTaskIdentifier", task,
                     {"label": f"{label} {m}"}]
                    for task, label in ((forward, "forward"), (reverse, "reverse"))
-                   for m in ("CDCLatencySource", "CDCLatencyTarget")]
+                   for m in facts.LAG_METRICS]
         connections = [["AWS/RDS", "DatabaseConnections", "DBClusterIdentifier", cluster, "Role", role,
                         {"label": role.lower()}] for role in ("WRITER", "READER")]
         cutover = [[controller_contract.CUTOVER_METRICS, metric, "Function", function, {"label": label}]

@@ -89,3 +89,26 @@ def test_bad_suppressions_are_rejected(tmp_path, rule_id, reason, expected):
 
 def test_rules_md_is_current():
     assert rules_doc.PATH.read_text() == rules_doc.render(), "run: python -m aspects.rules_doc"
+
+
+@pytest.mark.parametrize(("rule_id", "reason", "problem"), [
+    ("MIG-NAM-001", "because", "at least 10 characters"),  # written by hand, past suppress()'s own check
+    ("MIG-NAM-001", "the platform team owns this topic", None),
+    ("MIG-XYZ-999", "no such rule exists anywhere", "no such rule"),
+])
+def test_a_hand_written_suppression_gets_the_one_policy(synthesized, rule_id, reason, problem):
+    """The engine and the checkov twins call the same function: a suppression that does not stand suppresses
+    nothing (the rule's finding stays a failure) and is itself a MIG-SUP-001 failure."""
+    document = json.loads(json.dumps(synthesized.document))
+    topic = next(iter(document["resource"]["aws_sns_topic"].values()))
+    topic["name"] = "migration-notices-shared"
+    topic["//"][SUPPRESSIONS_KEY] = [{"id": rule_id, "reason": reason}]
+    findings = evaluate(document, RULES, suffix=synthesized.config.environment_suffix)
+    on_topic = [f for f in findings if f.resource_type == "aws_sns_topic" and f.outcome in (
+        Outcome.NON_COMPLIANT, Outcome.SUPPRESSED)]
+    naming = {f.outcome for f in on_topic if f.rule_id == "MIG-NAM-001"}
+    unused = [f.message for f in on_topic if f.rule_id == UNUSED_SUPPRESSION]
+    if problem is None:
+        assert naming == {Outcome.SUPPRESSED} and not unused
+    else:
+        assert naming == {Outcome.NON_COMPLIANT} and len(unused) == 1 and problem in unused[0]

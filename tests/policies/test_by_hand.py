@@ -38,6 +38,15 @@ def policy_statements(document: dict, kind: str, change) -> None:
     body["policy"] = json.dumps(policy)
 
 
+def controller_granted_vpc_access(d: dict) -> None:
+    """The controller's unscoped statement widened with the fence's VPC actions: each is unscoped, none is its."""
+    body = one(d, "aws_iam_role_policy", lambda p: p["name"].startswith("cutover-controller-"))
+    policy = json.loads(body["policy"])
+    unscoped = next(s for s in policy["Statement"] if s["Resource"] == ["*"])
+    unscoped["Action"] = [*unscoped["Action"], "ec2:CreateNetworkInterface"]
+    body["policy"] = json.dumps(policy)
+
+
 def forward_lag_alarm(d: dict) -> dict:
     return one(d, "aws_cloudwatch_metric_alarm", lambda a: a["metric_name"] == "CDCLatencyTarget")
 
@@ -145,6 +154,7 @@ HAND_EDITS = {
                                         "MIG-ENG-001"),
     "IAM-001 wildcard action": (lambda d: policy_statements(d, "aws_iam_role_policy", lambda s: s.append(
         {"Effect": "Allow", "Action": "ssm:*", "Resource": "*"})), "MIG-IAM-001"),
+    "IAM-001 controller granted another role's unscoped actions": (controller_granted_vpc_access, "MIG-IAM-001"),
     "LOG-001 a month of controller logs": (lambda d: one(d, "aws_cloudwatch_log_group").update(
         retention_in_days=30), "MIG-LOG-001"),
     "MIG-001 weights without ignore_changes": (lambda d: one(d, "aws_route53_record").update(lifecycle={}),

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-METRICS = ("CDCLatencySource", "CDCLatencyTarget")
-
+from cutover.models import LAG_METRICS as METRICS
 
 # What status shows next to the gates: WAL held on Aurora (the reverse task's source) and the forward
 # task's source backlog.

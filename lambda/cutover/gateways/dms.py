@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cutover.gates import IDLE_TASK_STATES, AssessmentCheck, TaskStatus, Validation
+from cutover.gates import IDLE_TASK_STATES, STARTED_TASK_STATES, AssessmentCheck, TaskStatus, Validation
 
-STARTED = ("running", "starting")  # DMS task statuses on the way to replicating
+STARTED = STARTED_TASK_STATES
 
 
 class TaskBusyError(RuntimeError):
