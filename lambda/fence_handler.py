@@ -41,7 +41,7 @@ def connect(side: str):
         secret["username"], password=secret["password"], host=env[f"{prefix}_HOST"],
         port=int(env[f"{prefix}_PORT"]), database=env[f"{prefix}_DATABASE"], ssl_context=context,
         timeout=CONNECT_TIMEOUT_SECONDS, application_name="cutover-fence")
-    connection.run("SET statement_timeout = '60s'")
+    connection.run("SET statement_timeout = '45s'")  # ends before the function's FENCE_CALL_SECONDS
     connection.run("SET lock_timeout = '10s'")
     return connection
 

@@ -1,4 +1,4 @@
-"""The cutover controller's timeout covers its longest wait (Route 53 INSYNC) and the calls around it."""
+"""The cutover controller's timeout covers its longest waits (fenced flip, Route 53 INSYNC) and the calls around them."""
 
 from aspects.controller import environment
 from aspects.engine import Resource, Rule, Severity, Violation

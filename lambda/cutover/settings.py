@@ -30,10 +30,14 @@ FLIP_MODES = ("fenced", "drain")  # fenced: the databases decide who may write; 
 # made); the function's timeout leaves room for the calls around it (MIG-CTL-003 checks the deployed value).
 INSYNC_WAIT_SECONDS = 90
 CALLS_BUDGET_SECONDS = 30
-# The fenced flip adds its catch-up (at most LIMITS' 300 s) and three calls of the fence function (each bounded
-# by its statement timeout: FENCE_CALL_SECONDS); the controller's timeout covers the longest configuration.
-FENCE_CALL_SECONDS = 90
-FENCED_FLIP_SECONDS = 300 + 3 * FENCE_CALL_SECONDS
+# The fenced flip adds its catch-up (at most LIMITS' 300 s), the fence function's calls (a dry run of each side
+# among the gates, then fence, fence, lift: each bounded by the function's timeout, FENCE_CALL_SECONDS) and the
+# paged sequence sync (about 40 s at 20,000 tables). The timeout covers the longest configuration: 780 s of
+# Lambda's 900.
+FENCE_CALL_SECONDS = 60
+FENCE_CALLS_PER_FLIP = 5
+SEQUENCE_SYNC_SECONDS = 60
+FENCED_FLIP_SECONDS = 300 + FENCE_CALLS_PER_FLIP * FENCE_CALL_SECONDS + SEQUENCE_SYNC_SECONDS
 MIN_FUNCTION_TIMEOUT_SECONDS = INSYNC_WAIT_SECONDS + CALLS_BUDGET_SECONDS + FENCED_FLIP_SECONDS
 CANARY_STEPS_RULE = "must rise strictly from above 0 and end at 100 (percent on Aurora)"
 

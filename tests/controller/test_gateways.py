@@ -202,3 +202,16 @@ def test_a_cold_start_imports_only_the_gateways_every_invocation_uses():
                             env={**os.environ, **environment(), "PYTHONPATH": str(ROOT / "lambda")}, check=True)
     assert result.stdout.split() == ["cutover.gateways.clients", "cutover.gateways.errors",
                                      "cutover.gateways.lazy", "cutover.gateways.route53", "cutover.gateways.ssm"]
+
+
+def test_a_fence_call_is_sent_once_and_waits_for_the_functions_own_timeout(backoff):
+    """A second Invoke after a timeout would run the same fence step beside the first: one attempt, and a read
+    timeout longer than the fence function's."""
+    from cutover.settings import FENCE_CALL_SECONDS
+
+    client, sent = clients.make("lambda", region_name="us-east-1", aws_access_key_id="k",
+                                aws_secret_access_key="s"), []
+    failing_http(client, "Invoke", "TooManyRequestsException", sent=sent)
+    with pytest.raises(ClientError):
+        client.invoke(FunctionName="cutover-fence-test01", Payload=b"{}")
+    assert len(sent) == 1 and client.meta.config.read_timeout > FENCE_CALL_SECONDS

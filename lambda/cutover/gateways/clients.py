@@ -13,7 +13,9 @@ from typing import Any
 
 from botocore.config import Config
 
-# The budget of one call, against the function's 120 s (cutover.settings.MIN_FUNCTION_TIMEOUT_SECONDS). Standard
+from cutover.settings import FENCE_CALL_SECONDS
+
+# The budget of one call, against the function's timeout (cutover.settings.MIN_FUNCTION_TIMEOUT_SECONDS). Standard
 # mode sleeps a random 0..2^n s between requests (n = 0, 1, 2: 7 s at most). A throttled call answers in well
 # under a second, so 4 attempts cost about 10 s, not the 4 x 20 s read timeouts that only a hung endpoint
 # reaches. The Data API runs a statement up to 45 s before it answers: a longer read timeout, and one retry, so
@@ -24,7 +26,12 @@ READ_TIMEOUT_SECONDS = 20
 CONFIG = Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
                 connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS)
 DATA_API_CONFIG = CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": 2}, read_timeout=50))
-CONFIGS = {"rds-data": DATA_API_CONFIG}
+# The fence function answers within its own timeout; a second request after a read timeout would run the same
+# step again beside the first (reserved concurrency 1 refuses it anyway), so one attempt: a failed fence call is
+# a failed step, and the controller undoes its fences.
+FENCE_CALL_CONFIG = CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": 1},
+                                        read_timeout=FENCE_CALL_SECONDS + 5))
+CONFIGS = {"rds-data": DATA_API_CONFIG, "lambda": FENCE_CALL_CONFIG}
 
 
 def make(name: str, session: Any = None, **kwargs: Any) -> Any:
