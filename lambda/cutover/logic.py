@@ -108,8 +108,8 @@ def wants(state: State, trigger: Trigger, settings: Settings, now: datetime) -> 
                 return Measure.FLIP
             case CommandName.ASSESS:
                 return Measure.ASSESS
-            case CommandName.STATUS:
-                return Measure.FLIP if state.phase in CANARY_PHASES else Measure.FULL
+            case CommandName.STATUS:  # the flip's own gates (its sequence plan among them) once the flip is next
+                return Measure.FLIP if state.phase is Phase.AWAITING_FLIP else Measure.FULL
             case CommandName.START_CUTOVER:
                 return Measure.FULL
             case CommandName.ROLLBACK:

@@ -162,3 +162,28 @@ def test_status_shows_the_new_gates_connections_and_backlog_with_their_values(wo
         "rds.logical_replication=1 writer=in-sync"
     assert status["ready_to_start"] is False
     assert json.loads(json.dumps(status))  # everything in it is JSON
+
+
+def test_status_measures_the_flips_gates_only_once_the_flip_is_next(world):
+    """The sequence plan reads every migrated column: status while the readers shift does not pay for it, and
+    shows it once the flip is the next step."""
+    world.validation_clean()
+    world.handle({"command": "start-cutover"})
+    world.validation_clean(pending=1)
+    tick(world, 1)
+    world.validation_clean(pending=1)
+    shifting = world.handle({"command": "status"})
+    assert shifting["phase"] == "shifting"
+    assert not any(g["name"].startswith("every sequence") for g in shifting["gates"])
+    run_reader_canary_to_the_flip(world)
+    world.validation_clean(pending=1)
+    waiting = world.handle({"command": "status"})
+    assert any(g["name"] == "every sequence can be synced below its maximum" for g in waiting["gates"])
+
+
+def run_reader_canary_to_the_flip(world) -> None:
+    for _ in range(8):
+        world.validation_clean(pending=3)
+        if tick(world, 16)["phase"] == "awaiting-flip":
+            return
+    raise AssertionError("the readers never reached the flip")
