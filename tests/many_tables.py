@@ -33,10 +33,3 @@ def create(dsn: str, tables: int, *, without_key: int = 0, prefix: str = "tenant
               END LOOP; END $$""")
     return [f"{prefix}\\_%"]
 
-
-def last_values(dsn: str) -> dict[str, int | None]:
-    import psycopg
-
-    with psycopg.connect(dsn) as connection:
-        return dict(connection.execute("SELECT format('%I.%I', schemaname, sequencename), last_value "
-                                       "FROM pg_sequences").fetchall())

@@ -127,3 +127,12 @@ def shared() -> ThrowawayPostgres:
         _shared = ThrowawayPostgres().start()
         atexit.register(_shared.stop)
     return _shared
+
+
+def last_values(dsn: str) -> dict[str, int | None]:
+    """Every sequence of the database by qualified name, and its last value (None: never used)."""
+    import psycopg
+
+    with psycopg.connect(dsn) as connection:
+        return dict(connection.execute("SELECT format('%I.%I', schemaname, sequencename), last_value "
+                                       "FROM pg_sequences").fetchall())

@@ -11,7 +11,7 @@ from cutover.gateways.ssm import CheckpointConflictError
 from cutover.models import ALL_ON_PREM, Command, Records, Weights
 
 from tests.controller.fakes import failing_http
-from tests.controller.walk import TICK, both, run_full_cutover, tick
+from tests.controller.walk import TICK, both, first_step, run_full_cutover, tick
 
 
 def test_status_shows_every_gate_with_its_measurement(world):
@@ -233,10 +233,7 @@ def test_status_names_the_next_step_and_what_it_waits_for(world):
     world.validation_clean()
     ready = world.handle({"command": "status"})
     assert ready["next"] == {"waiting_for": "the operator", "command": "start-cutover"}
-    world.validation_clean()
-    world.handle({"command": "start-cutover"})
-    world.validation_clean(pending=1)
-    tick(world, 1)
+    first_step(world)
     world.validation_clean(pending=1)
     baking = world.handle({"command": "status"})
     assert baking["next"]["command"] is None and "the bake at readers 10%" in baking["next"]["waiting_for"]

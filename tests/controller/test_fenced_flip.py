@@ -6,7 +6,16 @@ from __future__ import annotations
 import pytest
 from moto import mock_aws
 
-from tests.controller.walk import MILESTONES, both, flip, labels, recorded_world, run_reader_canary, tick
+from tests.controller.walk import (
+    MILESTONES,
+    both,
+    flip,
+    labels,
+    recorded_world,
+    run_reader_canary,
+    tick,
+    ticks_to_the_flip,
+)
 
 FENCED = {"flip_mode": "fenced", "flip_catchup_seconds": 10}
 
@@ -50,17 +59,9 @@ def test_readers_then_a_fenced_flip_a_fenced_rollback_and_a_flip_again(fenced):
     w.validation_clean()
     again = w.handle({"command": "start-cutover", "reason": "CHG-4"})
     assert again["ok"], again
-    run_reader_canary_from_shifting(w)
+    ticks_to_the_flip(w)
     result = flip(w, reason="CHG-4 flip")
     assert result["ok"] and result["phase"] == "cut-over" and w.state()["fenced"] == ["onprem"], result
-
-
-def run_reader_canary_from_shifting(w) -> None:
-    for _ in range(8):
-        w.validation_clean(pending=3)
-        if tick(w, 16)["phase"] == "awaiting-flip":
-            return
-    raise AssertionError("readers never reached awaiting-flip")
 
 
 def test_a_catch_up_that_never_comes_undoes_the_flip(fenced):

@@ -13,7 +13,8 @@ from cutover import sql
 from cutover.gateways.data import DataApiGateway, SequenceRefusedError
 
 from tests.data_api import MAX_RESPONSE_BYTES, DataApiOverPostgres
-from tests.many_tables import create, last_values
+from tests.many_tables import create
+from tests.pg import last_values
 
 CLUSTER = "arn:aws:rds:us-east-1:123456789012:cluster:aurora-test01"
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-test01-AbCdEf"

@@ -8,7 +8,16 @@ import json
 import pytest
 from moto import mock_aws
 
-from tests.controller.walk import both, flip, recorded_world, run_full_cutover, run_reader_canary, tick
+from tests.controller.walk import (
+    both,
+    first_step,
+    flip,
+    recorded_world,
+    run_full_cutover,
+    run_reader_canary,
+    tick,
+    ticks_to_the_flip,
+)
 
 GAP = 1_000_000
 
@@ -167,23 +176,12 @@ def test_status_shows_the_new_gates_connections_and_backlog_with_their_values(wo
 def test_status_measures_the_flips_gates_only_once_the_flip_is_next(world):
     """The sequence plan reads every migrated column: status while the readers shift does not pay for it, and
     shows it once the flip is the next step."""
-    world.validation_clean()
-    world.handle({"command": "start-cutover"})
-    world.validation_clean(pending=1)
-    tick(world, 1)
+    first_step(world)
     world.validation_clean(pending=1)
     shifting = world.handle({"command": "status"})
     assert shifting["phase"] == "shifting"
     assert not any(g["name"].startswith("every sequence") for g in shifting["gates"])
-    run_reader_canary_to_the_flip(world)
+    ticks_to_the_flip(world)
     world.validation_clean(pending=1)
     waiting = world.handle({"command": "status"})
     assert any(g["name"] == "every sequence can be synced below its maximum" for g in waiting["gates"])
-
-
-def run_reader_canary_to_the_flip(world) -> None:
-    for _ in range(8):
-        world.validation_clean(pending=3)
-        if tick(world, 16)["phase"] == "awaiting-flip":
-            return
-    raise AssertionError("the readers never reached the flip")

@@ -11,6 +11,7 @@ from cutover import sql
 from cutover.gateways.data import DataApiGateway, SequenceRefusedError
 
 from tests.data_api import DataApiOverPostgres
+from tests.pg import last_values
 
 ROOT_SCHEMA = (__import__("pathlib").Path(__file__).resolve().parents[1] / "sql" / "schema.sql").read_text()
 CLUSTER = "arn:aws:rds:us-east-1:123456789012:cluster:aurora-test01"
@@ -89,12 +90,6 @@ def test_the_plan_finds_every_kind_of_sequence_and_changes_nothing(database):
     assert plan.largest[0] == ("public.ledger_id_seq", None, "5000000000", str(5_000_000_000 + GAP))
     assert scalar(dsn, "SELECT last_value FROM public.ledger_id_seq") == 1  # untouched
     assert len(api.calls) == 2  # one page, one summary
-
-
-def last_values(dsn: str) -> dict[str, int]:
-    with psycopg.connect(dsn) as connection:
-        return dict(connection.execute(
-            "SELECT format('%I.%I', schemaname, sequencename), coalesce(last_value, 0) FROM pg_sequences").fetchall())
 
 
 def test_the_sync_sets_every_sequence_past_its_columns_and_never_backwards(database):

@@ -27,6 +27,12 @@ def run_reader_canary(world) -> list:
     started = world.handle({"command": "start-cutover", "reason": "change CHG-1"})
     assert started["ok"] and started["phase"] == "shifting", started
     assert world.task("reverse").status == "running"  # started before any traffic reaches Aurora
+    return ticks_to_the_flip(world, required=False)
+
+
+def ticks_to_the_flip(world, *, required: bool = True) -> list:
+    """Ticks, each past the bake, until the readers have baked at 100 % (awaiting-flip): (writer, readers) after
+    each change. With `required`, not getting there is a failure."""
     seen = [both(world)]
     for _ in range(8):
         world.validation_clean(pending=3)  # CDC keeps adding pending validations while shifting
@@ -34,8 +40,17 @@ def run_reader_canary(world) -> list:
         if both(world) != seen[-1]:
             seen.append(both(world))
         if result["phase"] == "awaiting-flip":
-            break
+            return seen
+    assert not required, "the readers never reached the flip"
     return seen
+
+
+def first_step(world) -> None:
+    """start-cutover with clean gates, then the tick that takes the readers' first step."""
+    world.validation_clean()
+    world.handle({"command": "start-cutover"})
+    world.validation_clean(pending=1)
+    tick(world, 1)
 
 
 def flip(world, **command) -> dict:
