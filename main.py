@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from stack import provider_import
-from stack.config import ConfigError, load
+from stack.config_loading import ConfigError, load
 
 
 def main() -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stack import provider_import
-from stack.config import load
+from stack.config_loading import load
 
 if __name__ == "__main__":
     config = load()

@@ -1,19 +1,32 @@
-"""Typed, frozen configuration of the migration, loaded from an optional JSON file and the environment.
+"""The migration's configuration as one schema: each setting once, with its type, default, bounds and meaning.
 
-Every rule is checked before a construct is built, and every broken rule is reported at once, naming
-the field and the rule, so an operator fixes a config in one pass and never gets a half-written synth.
+Settings come from an optional JSON file and `MIGRATION_*` variables (stack/config_loading.py reads them; the
+environment wins). A rule on one setting is a validator on that field; a rule across settings is a model
+validator of the section (or of the whole config) that holds them. Every broken rule is reported at once,
+naming the field and the rule, before a construct is built. The configuration reference and the JSON Schema
+of the file are generated from this module (scripts/config_reference.py).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 import json
-import os
 import re
-import typing
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from aspects.facts import (
     DATA_API_MIN_VERSION,
@@ -33,8 +46,7 @@ from stack.controller_contract import LIMITS as CONTROLLER_LIMITS
 from stack.controller_contract import settings as controller_settings
 
 ENV_PREFIX = "MIGRATION_"
-CONFIG_FILE_ENV = "MIGRATION_CONFIG_FILE"
-
+ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("ENVIRONMENT", default=None)
 
 AURORA_CLASS = re.compile(r"^db\.(r5|r6g|r6i|r7g|r7i|r8g|x2g|t3|t4g)\.(medium|large|[0-9]*xlarge)$")
 AURORA_ENGINE_VERSION = re.compile(r"^(1[1-9])\.[0-9]+$")
@@ -50,426 +62,105 @@ DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 PG_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 BACKUP_SCHEDULE = re.compile(r"^cron\(.+\)$|^rate\(.+\)$")
 S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+TAG_VALUE = re.compile(r"[A-Za-z0-9 _.:/=+@-]{1,256}")
 # verify-ca and verify-full need a CA certificate (aws_dms_certificate) this stack does not manage.
 SSL_MODES = ("require",)
-
-
-class ConfigError(Exception):
-    """One or more configuration rules are broken; `problems` names each field and rule."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
-
-
-@dataclass(frozen=True)
-class NetworkConfig:
-    """Where the migration runs and what it must reach."""
-
-    migration_vpc_cidr: str = "10.20.0.0/16"
-    production_vpc_id: str = ""
-    production_vpc_cidr: str = "10.30.0.0/16"
-    production_route_table_ids: tuple[str, ...] = ()
-    onprem_cidr: str = "172.16.0.0/16"
-    onprem_transit_gateway_id: str = ""
-    availability_zones: tuple[str, ...] = ()
-    flow_log_retention_days: int = 365
-
-
-@dataclass(frozen=True)
-class DatabaseConfig:
-    """The Aurora PostgreSQL target."""
-
-    engine_version: str = "16.6"
-    instance_class: str = "db.r6g.large"
-    database_name: str = "payments"
-    master_username: str = "migration_admin"
-    port: int = 5432
-    backup_retention_days: int = 7
-    backtrack_window_seconds: int = 0
-    log_retention_days: int = 365
-
-
-@dataclass(frozen=True)
-class MigrationConfig:
-    """The on-prem source and the DMS replication that copies it."""
-
-    onprem_host: str = "pgprimary.corp.example.com"
-    onprem_reader_host: str = ""
-    onprem_port: int = 5432
-    onprem_database: str = "payments"
-    source_secret_arn: str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:migration/onprem-source-AbCdEf"
-    source_secret_kms_key_arn: str = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
-    target_secret_arn: str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:migration/aurora-target-GhIjKl"
-    target_secret_kms_key_arn: str = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
-    source_ssl_mode: str = "require"
-    target_ssl_mode: str = "require"
-    dms_instance_class: str = "dms.r6i.large"
-    dms_allocated_storage_gib: int = 100
-    dms_multi_az: bool = True
-    create_dms_account_roles: bool = False
-    schema: str = "public"
-    table_mappings_file: str = ""
-    dms_engine_version: str = "3.5.4"
-    lob_mode: str = "limited"
-    lob_max_size_kb: int = 64
-    decoding_plugin: str = "test_decoding"
-    heartbeat_frequency_minutes: int = 5
-    heartbeat_schema: str = "awsdms_heartbeat"
-    controller_secret_arn: str = ""
-    controller_secret_kms_key_arn: str = ""
-    assessment_exclusions: tuple[str, ...] = ()
-    assessment_retention_days: int = 90
-    onprem_fence_secret_arn: str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:migration/onprem-fence-MnOpQr"
-    aurora_fence_secret_arn: str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:migration/aurora-fence-StUvWx"
-    fence_secret_kms_key_arn: str = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
-
-
-@dataclass(frozen=True)
-class DnsConfig:
-    """The weighted name the applications connect to."""
-
-    zone_name: str = "payments-db.internal"
-    record_name: str = "db"
-    reader_record_name: str = "db-ro"
-    ttl_seconds: int = 60
-    private_zone: bool = True
-
-
-@dataclass(frozen=True)
-class CutoverConfig:
-    """How the controller shifts traffic."""
-
-    canary_steps: tuple[int, ...] = (10, 50, 100)
-    bake_minutes: int = 15
-    healthy_minutes: int = 5
-    rollback_on_alarm: bool = True
-    write_canary: bool = False
-    auto_flip: bool = False
-    flip_max_lag_seconds: int = 5
-    sequence_gap: int = 1_000_000
-    flip_mode: str = "fenced"
-    flip_catchup_seconds: int = 60
-    application_roles: tuple[str, ...] = ("payments_app",)
-    control_table: str = "public.cutover_marker"
-
-
-@dataclass(frozen=True)
-class MonitoringConfig:
-    """What counts as replication falling behind."""
-
-    lag_threshold_seconds: int = 60
-    alarm_evaluation_minutes: int = 3
-    slot_disk_alarm_gib: int = 20
-    transaction_logs_alarm_gib: int = 20
-    cdc_incoming_changes_alarm: int = 100000
-    cdc_changes_on_disk_alarm: int = 10000
-
-
-@dataclass(frozen=True)
-class BackupConfig:
-    """The scheduled AWS Backup plan of the Aurora cluster."""
-
-    schedule: str = "cron(0 5 * * ? *)"
-    retention_days: int = 35
-
-
-@dataclass(frozen=True)
-class StateConfig:
-    """Optional S3 remote state; local state when `bucket` is empty."""
-
-    bucket: str = ""
-    key: str = ""
-    region: str = ""
-    kms_key_arn: str = ""
-
-
-@dataclass(frozen=True)
-class Config:
-    """The whole migration; sections in the project's concern order."""
-
-    environment_suffix: str = "sbx01"
-    region: str = "us-east-1"
-    owner: str = "platform-engineering"
-    cost_center: str = "cc-payments"
-    project: str = "pg-aurora-migration"
-    network: NetworkConfig = field(default_factory=NetworkConfig)
-    database: DatabaseConfig = field(default_factory=DatabaseConfig)
-    migration: MigrationConfig = field(default_factory=MigrationConfig)
-    dns: DnsConfig = field(default_factory=DnsConfig)
-    cutover: CutoverConfig = field(default_factory=CutoverConfig)
-    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
-    backup: BackupConfig = field(default_factory=BackupConfig)
-    state: StateConfig = field(default_factory=StateConfig)
-
-    @property
-    def stack_name(self) -> str:
-        return f"migration-{self.environment_suffix}"
-
-    @property
-    def tags(self) -> dict[str, str]:
-        return {
-            "Project": self.project,
-            "EnvironmentSuffix": self.environment_suffix,
-            "Owner": self.owner,
-            "CostCenter": self.cost_center,
-            "ManagedBy": "cdktf",
-        }
-
-
-SECTIONS: dict[str, type] = {
-    "network": NetworkConfig,
-    "database": DatabaseConfig,
-    "migration": MigrationConfig,
-    "dns": DnsConfig,
-    "cutover": CutoverConfig,
-    "monitoring": MonitoringConfig,
-    "backup": BackupConfig,
-    "state": StateConfig,
-}
+RESERVED_USERS = ("postgres", "rdsadmin", "admin")
 
 
 # ---------------------------------------------------------------------------------------------------
-# Loading
+# How a rule is stated: a field rule raises one `config_rule` error; a rule across fields raises one
+# `config_rules` error carrying every "path: rule" it found (config_loading turns both into lines).
 
 
-def _field_type(cls: type, name: str) -> typing.Any:
-    return typing.get_type_hints(cls)[name]
+def broken(rule: str) -> PydanticCustomError:
+    return PydanticCustomError("config_rule", "{rule}", {"rule": rule})
 
 
-def _coerce(path: str, raw: object, kind: typing.Any, problems: list[str]) -> object:
-    """Turn a JSON value or an environment string into the field's type, or record why not."""
-    from_env = isinstance(raw, str)
+def report(problems: list[str]) -> None:
+    if problems:
+        raise PydanticCustomError("config_rules", "{count} rule(s) broken", {"count": len(problems),
+                                                                             "problems": tuple(problems)})
+
+
+@dataclass(frozen=True)
+class Why:
+    """How a bounded number's rule reads: `words` before the range, `why` after it."""
+
+    why: str = ""
+    words: str = ""
+
+
+def _whole(value: object) -> object:
+    """A whole number: JSON integers, or digits in the environment (never true/false or 1.5)."""
+    if isinstance(value, (bool, float)):
+        raise PydanticCustomError("whole_number", "expected a whole number")
+    if isinstance(value, str):
+        if not re.fullmatch(r"-?[0-9]+", value.strip()):
+            raise PydanticCustomError("whole_number", "expected a whole number")
+        return int(value)
+    return value
+
+
+def Whole(low: int, high: int, why: str = "", words: str = "") -> Any:  # noqa: N802 (a type)
+    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_whole), Why(why, words)]
+
+
+def _items(value: object) -> object:
+    """A list: a JSON array, or comma-separated in the environment."""
+    return tuple(s.strip() for s in value.split(",") if s.strip()) if isinstance(value, str) else value
+
+
+Strings = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_items)]
+Wholes = Annotated[tuple[Annotated[int, BeforeValidator(_whole)], ...], NoDecode, BeforeValidator(_items)]
+
+
+def rule(check: Callable[[Any], str | None]) -> AfterValidator:
+    """A field rule: `check` says what is wrong with the value, or None."""
+
+    def validate(value: Any) -> Any:
+        problem = check(value)
+        if problem:
+            raise broken(problem)
+        return value
+
+    return AfterValidator(validate)
+
+
+def one_of(choices: tuple[str, ...] | list[str], why: str = "") -> Any:
+    def check(value: str) -> str | None:
+        return None if value in choices else f"must be one of {', '.join(choices)}{why}, got {value!r}"
+    return Annotated[str, rule(check), Field(json_schema_extra={"enum": list(choices)})]
+
+
+def secret_arn(what: str) -> Callable[[str], str | None]:
+    return lambda v: None if SECRET_ARN.match(v) else what
+
+
+def kms_key_arn(what: str) -> Callable[[str], str | None]:
+    return lambda v: None if KMS_KEY_ARN.match(v) else what
+
+
+def optional(check: Callable[[str], str | None]) -> Callable[[str], str | None]:
+    """Empty is allowed here; a model validator says when the setting is required."""
+    return lambda v: check(v) if v else None
+
+
+def _cidr(value: str) -> str | None:
     try:
-        if kind is bool:
-            if isinstance(raw, bool):
-                return raw
-            if from_env and raw.lower() in ("true", "1", "yes"):
-                return True
-            if from_env and raw.lower() in ("false", "0", "no"):
-                return False
-            raise ValueError
-        if kind is int:
-            if isinstance(raw, bool):
-                raise ValueError
-            if isinstance(raw, int):
-                return raw
-            if from_env and re.fullmatch(r"-?[0-9]+", raw.strip()):
-                return int(raw)
-            raise ValueError
-        if kind is str:
-            if not isinstance(raw, str):
-                raise ValueError
-            return raw
-        if typing.get_origin(kind) is tuple:
-            item = typing.get_args(kind)[0]
-            if from_env:
-                items: list[object] = [s.strip() for s in raw.split(",") if s.strip()]
-            elif isinstance(raw, list):
-                items = list(raw)
-            else:
-                raise ValueError
-            return tuple(_coerce(path, i, item, problems) for i in items)
-    except ValueError:
-        pass
-    problems.append(f"{path}: expected {_type_word(kind)}, got {raw!r}")
+        ipaddress.IPv4Network(value, strict=True)
+    except ValueError as exc:
+        return f"{value!r} is not an IPv4 CIDR block with its host bits zero ({exc})"
     return None
 
 
-def _type_word(kind: typing.Any) -> str:
-    if typing.get_origin(kind) is tuple:
-        return f"a list of {_type_word(typing.get_args(kind)[0])} (comma-separated in the environment)"
-    return {bool: "true or false", int: "a whole number", str: "a string"}.get(kind, str(kind))
-
-
-def _env_name(section: str | None, name: str) -> str:
-    if section is None and name == "environment_suffix":
-        return "ENVIRONMENT_SUFFIX"
-    return ENV_PREFIX + (f"{section}_{name}" if section else name).upper()
-
-
-def env_names() -> dict[str, str]:
-    """Every config path (`section.field`) with the environment variable that sets it."""
-    out = {}
-    for f in fields(Config):
-        if f.name in SECTIONS:
-            for sf in fields(SECTIONS[f.name]):
-                out[f"{f.name}.{sf.name}"] = _env_name(f.name, sf.name)
-        else:
-            out[f.name] = _env_name(None, f.name)
-    return out
-
-
-def _build(cls: type, section: str | None, given: dict, env: dict[str, str], problems: list[str]) -> object:
-    known = {f.name for f in fields(cls)}
-    for unknown in sorted(set(given) - known):
-        where = f"{section}.{unknown}" if section else unknown
-        problems.append(f"{where}: unknown setting (known: {', '.join(sorted(known))})")
-    values = {}
-    for f in fields(cls):
-        path = f"{section}.{f.name}" if section else f.name
-        if section is None and f.name in SECTIONS:
-            sub = given.get(f.name, {})
-            if not isinstance(sub, dict):
-                problems.append(f"{path}: expected an object")
-                sub = {}
-            values[f.name] = _build(SECTIONS[f.name], f.name, sub, env, problems)
-            continue
-        env_key = _env_name(section, f.name)
-        if env_key in env:
-            raw: object = env[env_key]
-        elif f.name in given:
-            raw = given[f.name]
-        else:
-            continue
-        value = _coerce(path, raw, _field_type(cls, f.name), problems)
-        if value is not None:
-            values[f.name] = value
-    return cls(**values)
-
-
-def load(env: typing.Mapping[str, str] | None = None, config_file: str | None = None) -> Config:
-    """Read the config file (if any) and the environment, validate, and return the config or raise."""
-    env = dict(os.environ if env is None else env)
-    problems: list[str] = []
-    given: dict = {}
-    path = config_file or env.get(CONFIG_FILE_ENV, "")
-    if path:
-        try:
-            given = json.loads(Path(path).read_text())
-        except FileNotFoundError:
-            raise ConfigError([f"{CONFIG_FILE_ENV}: file {path!r} does not exist"]) from None
-        except json.JSONDecodeError as exc:
-            raise ConfigError([f"{CONFIG_FILE_ENV}: {path!r} is not valid JSON ({exc})"]) from None
-        if not isinstance(given, dict):
-            raise ConfigError([f"{CONFIG_FILE_ENV}: {path!r} must hold a JSON object"])
-    config = _build(Config, None, given, env, problems)
-    if problems:
-        raise ConfigError(problems)
-    validate(config)
-    return config  # type: ignore[return-value]
-
-
-def to_dict(config: Config) -> dict:
-    """The config as the JSON a config file holds (tuples become lists)."""
-    return json.loads(json.dumps(dataclasses.asdict(config)))
-
-
-# ---------------------------------------------------------------------------------------------------
-# Validation: one function per rule family; each appends "field: rule" messages.
-
-
-def validate(config: Config) -> None:
-    problems: list[str] = []
-    for check in (_check_identity, _check_network, _check_database, _check_migration, _check_dns,
-                  _check_cutover, _check_cutover_writes, _check_monitoring, _check_backup, _check_state):
-        check(config, problems)
-    if problems:
-        raise ConfigError(problems)
-
-
-def _check_identity(c: Config, problems: list[str]) -> None:
-    problems.extend(f"environment_suffix: {p}" for p in naming.suffix_problems(c.environment_suffix))
-    if not REGION.match(c.region):
-        problems.append(f"region: {c.region!r} is not an AWS region code such as us-east-1")
-    for name in ("owner", "cost_center", "project"):
-        value = getattr(c, name)
-        if not re.fullmatch(r"[A-Za-z0-9 _.:/=+@-]{1,256}", value):
-            problems.append(f"{name}: must be 1-256 characters allowed in AWS tag values, got {value!r}")
-    if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", c.project):
-        problems.append(f"project: must be lowercase letters, digits and hyphens, 1-31 characters, got {c.project!r}")
-
-
-def _network(path: str, value: str, problems: list[str]) -> ipaddress.IPv4Network | None:
-    try:
-        net = ipaddress.IPv4Network(value, strict=True)
-    except ValueError as exc:
-        problems.append(f"{path}: {value!r} is not an IPv4 CIDR block with its host bits zero ({exc})")
-        return None
-    return net
-
-
-def _check_network(c: Config, problems: list[str]) -> None:
-    n = c.network
-    nets = {
-        "network.migration_vpc_cidr": _network("network.migration_vpc_cidr", n.migration_vpc_cidr, problems),
-        "network.production_vpc_cidr": _network("network.production_vpc_cidr", n.production_vpc_cidr, problems),
-        "network.onprem_cidr": _network("network.onprem_cidr", n.onprem_cidr, problems),
-    }
-    mig = nets["network.migration_vpc_cidr"]
-    if mig is not None and not 16 <= mig.prefixlen <= 24:
-        problems.append("network.migration_vpc_cidr: prefix must be /16 to /24 (AWS VPC limits, and 3 subnets fit)")
-    prod = nets["network.production_vpc_cidr"]
-    if prod is not None and not n.production_vpc_id and not 16 <= prod.prefixlen <= 28:
-        problems.append("network.production_vpc_cidr: prefix must be /16 to /28 for a VPC created here")
-    items = [(k, v) for k, v in nets.items() if v is not None]
-    for i, (ka, a) in enumerate(items):
-        for kb, b in items[i + 1:]:
-            if a.overlaps(b):
-                problems.append(f"{ka} and {kb}: CIDR blocks {a} and {b} overlap; peering and routing need disjoint ranges")
-    if n.production_vpc_id and not VPC_ID.match(n.production_vpc_id):
-        problems.append(f"network.production_vpc_id: {n.production_vpc_id!r} is not a VPC id such as vpc-0a1b2c3d")
-    if n.production_route_table_ids and not n.production_vpc_id:
-        problems.append("network.production_route_table_ids: only meaningful with an existing network.production_vpc_id")
-    for rt in n.production_route_table_ids:
-        if not ROUTE_TABLE_ID.match(rt):
-            problems.append(f"network.production_route_table_ids: {rt!r} is not a route table id such as rtb-0a1b2c3d")
-    if n.production_vpc_id and not n.production_route_table_ids:
-        problems.append("network.production_route_table_ids: required with an existing production VPC, "
-                        "so the production side gets a route back to the migration VPC")
-    if n.onprem_transit_gateway_id and not TGW_ID.match(n.onprem_transit_gateway_id):
-        problems.append(f"network.onprem_transit_gateway_id: {n.onprem_transit_gateway_id!r} is not a transit gateway id")
-    if n.availability_zones:
-        if len(n.availability_zones) != 3 or len(set(n.availability_zones)) != 3:
-            problems.append("network.availability_zones: give exactly 3 distinct zones (writer + 2 readers), or none")
-        for az in n.availability_zones:
-            if not az.startswith(c.region) or not re.fullmatch(r"[a-z0-9-]+[a-z]", az):
-                problems.append(f"network.availability_zones: {az!r} is not a zone of region {c.region}")
-    _check_retention("network.flow_log_retention_days", n.flow_log_retention_days, problems)
-
-
-def _check_retention(path: str, value: int, problems: list[str]) -> None:
+def _retention(value: int) -> str | None:
     if value not in LOG_RETENTION_DAYS:
-        problems.append(f"{path}: CloudWatch Logs accepts only {', '.join(map(str, LOG_RETENTION_DAYS))} days, got {value}")
-    elif value < MIN_LOG_RETENTION_DAYS:
-        problems.append(f"{path}: must be at least {MIN_LOG_RETENTION_DAYS} days (a year of audit log history, "
-                        f"PCI DSS 10.5.1), got {value}")
-
-
-def _check_port(path: str, value: int, problems: list[str]) -> None:
-    if not 1150 <= value <= 65535:
-        problems.append(f"{path}: must be a port from 1150 to 65535 (the range RDS and DMS accept), got {value}")
-
-
-def _check_database(c: Config, problems: list[str]) -> None:
-    d = c.database
-    if d.backtrack_window_seconds:
-        problems.append(
-            "database.backtrack_window_seconds: must be 0: Aurora backtrack exists only for Aurora MySQL, and "
-            "AWS rejects it for aurora-postgresql at apply time. Rollback here is the weights back to on-prem, the "
-            "reverse CDC task (no lost write) and a point-in-time restore to the recorded pre-cutover checkpoint")
-    if not AURORA_ENGINE_VERSION.match(d.engine_version):
-        problems.append(f"database.engine_version: {d.engine_version!r} is not an Aurora PostgreSQL version such as 16.6")
-    if not AURORA_CLASS.match(d.instance_class):
-        problems.append(f"database.instance_class: {d.instance_class!r} is not a provisioned Aurora class such as db.r6g.large")
-    elif d.instance_class.startswith("db.t"):
-        problems.append(f"database.instance_class: {d.instance_class} is a T class; the RDS Data API, through which the "
-                        "controller syncs sequences and checks tables, is not available on T classes")
-    version = version_tuple(d.engine_version)
-    if AURORA_ENGINE_VERSION.match(d.engine_version) and version is not None and version < DATA_API_MIN_VERSION:
-        problems.append(f"database.engine_version: {d.engine_version} predates 16.1; the RDS Data API on provisioned "
-                        "Aurora PostgreSQL (the controller's sequence sync and data gates) needs 16.1 or later")
-    for name in ("database_name", "master_username"):
-        value = getattr(d, name)
-        if not PG_IDENTIFIER.match(value) or value in ("postgres", "rdsadmin", "admin"):
-            problems.append(f"database.{name}: must be a lowercase PostgreSQL identifier (letter or _, then letters, "
-                            f"digits, _; at most 63) and not a reserved name, got {value!r}")
-    _check_port("database.port", d.port, problems)
-    low, high = PITR_DAYS
-    if not low <= d.backup_retention_days <= high:
-        problems.append(f"database.backup_retention_days: must be {low} to {high} ({low} days of point-in-time "
-                        f"recovery at least), got {d.backup_retention_days}")
-    _check_retention("database.log_retention_days", d.log_retention_days, problems)
+        return f"CloudWatch Logs accepts only {', '.join(map(str, LOG_RETENTION_DAYS))} days, got {value}"
+    if value < MIN_LOG_RETENTION_DAYS:
+        return (f"must be at least {MIN_LOG_RETENTION_DAYS} days (a year of audit log history, PCI DSS 10.5.1), "
+                f"got {value}")
+    return None
 
 
 def _is_ip(value: str) -> bool:
@@ -480,166 +171,512 @@ def _is_ip(value: str) -> bool:
     return True
 
 
-def _check_migration(c: Config, problems: list[str]) -> None:
-    m = c.migration
-    if not DNS_NAME.match(m.onprem_host) or _is_ip(m.onprem_host):
-        problems.append(f"migration.onprem_host: {m.onprem_host!r} must be a lowercase DNS name (not an IP address): "
-                        "the weighted records of one name share one type, and Aurora's endpoint is a CNAME")
-    if m.onprem_reader_host and (not DNS_NAME.match(m.onprem_reader_host) or _is_ip(m.onprem_reader_host)):
-        problems.append(f"migration.onprem_reader_host: {m.onprem_reader_host!r} must be a lowercase DNS name "
-                        "(not an IP address), or empty for onprem_host")
-    _check_port("migration.onprem_port", m.onprem_port, problems)
-    if m.controller_secret_arn and not SECRET_ARN.match(m.controller_secret_arn):
-        problems.append("migration.controller_secret_arn: must be the ARN of an existing Secrets Manager secret, "
-                        "or empty for the RDS-managed master secret")
-    for entry in m.assessment_exclusions:
+def _host(value: str) -> str | None:
+    if DNS_NAME.match(value) and not _is_ip(value):
+        return None
+    return (f"{value!r} must be a lowercase DNS name (not an IP address): the weighted records of one name "
+            "share one type, and Aurora's endpoint is a CNAME")
+
+
+def _identifier(what: str) -> Callable[[str], str | None]:
+    return lambda v: None if PG_IDENTIFIER.match(v) else f"{v!r} is not a PostgreSQL {what}"
+
+
+Cidr = Annotated[str, rule(_cidr)]
+Retention = Annotated[int, BeforeValidator(_whole), rule(_retention),
+                      Field(json_schema_extra={"enum": [d for d in LOG_RETENTION_DAYS if d >= MIN_LOG_RETENTION_DAYS]})]
+Port = Whole(1150, 65535, "the range RDS and DMS accept", words="a port from")
+TagValue = Annotated[str, rule(lambda v: None if TAG_VALUE.fullmatch(v) else
+                               f"must be 1-256 characters allowed in AWS tag values, got {v!r}")]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The sections, in the project's concern order.
+
+
+def _zones(value: tuple[str, ...]) -> str | None:
+    if value and (len(value) != 3 or len(set(value)) != 3):
+        return "give exactly 3 distinct zones (writer + 2 readers), or none"
+    return None
+
+
+class NetworkConfig(Section):
+    """Where the migration runs and what it must reach."""
+
+    migration_vpc_cidr: Cidr = Field("10.20.0.0/16", description="CIDR of the migration VPC (/16 to /24); 3 private "
+                                     "subnets are carved from it")
+    production_vpc_id: Annotated[str, rule(lambda v: None if not v or VPC_ID.match(v) else
+                                           f"{v!r} is not a VPC id such as vpc-0a1b2c3d")] = Field(
+        "", description="Existing production VPC to peer with; empty creates one from production_vpc_cidr")
+    production_vpc_cidr: Cidr = Field("10.30.0.0/16", description="CIDR of the production VPC (existing or "
+                                      "created); must not overlap the others")
+    production_route_table_ids: Annotated[Strings, rule(lambda v: next(
+        (f"{rt!r} is not a route table id such as rtb-0a1b2c3d" for rt in v if not ROUTE_TABLE_ID.match(rt)), None))] \
+        = Field((), description="Route tables of an existing production VPC that get a route back")
+    onprem_cidr: Cidr = Field("172.16.0.0/16", description="CIDR of the on-prem network holding the source PostgreSQL")
+    onprem_transit_gateway_id: Annotated[str, rule(lambda v: None if not v or TGW_ID.match(v) else
+                                                   f"{v!r} is not a transit gateway id")] = Field(
+        "", description="Transit gateway that reaches on-prem; empty attaches a virtual private gateway for a "
+                        "site-to-site VPN")
+    availability_zones: Annotated[Strings, rule(_zones)] = Field(
+        (), description="3 zones for the subnets and the Aurora instances; empty takes the first 3 available")
+    flow_log_retention_days: Retention = Field(365, description="Retention of the VPC flow logs (a CloudWatch Logs "
+                                               "retention value, 365 days at least)")
+
+    @model_validator(mode="after")
+    def _ranges(self) -> NetworkConfig:
+        problems = []
+        nets = {f"network.{name}": ipaddress.IPv4Network(getattr(self, name))
+                for name in ("migration_vpc_cidr", "production_vpc_cidr", "onprem_cidr")}
+        if not 16 <= nets["network.migration_vpc_cidr"].prefixlen <= 24:
+            problems.append("network.migration_vpc_cidr: prefix must be /16 to /24 (AWS VPC limits, and 3 subnets fit)")
+        if not self.production_vpc_id and not 16 <= nets["network.production_vpc_cidr"].prefixlen <= 28:
+            problems.append("network.production_vpc_cidr: prefix must be /16 to /28 for a VPC created here")
+        items = list(nets.items())
+        for i, (ka, a) in enumerate(items):
+            for kb, b in items[i + 1:]:
+                if a.overlaps(b):
+                    problems.append(f"{ka} and {kb}: CIDR blocks {a} and {b} overlap; peering and routing need "
+                                    "disjoint ranges")
+        if self.production_route_table_ids and not self.production_vpc_id:
+            problems.append("network.production_route_table_ids: only meaningful with an existing "
+                            "network.production_vpc_id")
+        if self.production_vpc_id and not self.production_route_table_ids:
+            problems.append("network.production_route_table_ids: required with an existing production VPC, "
+                            "so the production side gets a route back to the migration VPC")
+        report(problems)
+        return self
+
+
+def _aurora_class(value: str) -> str | None:
+    if not AURORA_CLASS.match(value):
+        return f"{value!r} is not a provisioned Aurora class such as db.r6g.large"
+    if value.startswith("db.t"):
+        return (f"{value} is a T class; the RDS Data API, through which the controller syncs sequences and checks "
+                "tables, is not available on T classes")
+    return None
+
+
+def _aurora_version(value: str) -> str | None:
+    if not AURORA_ENGINE_VERSION.match(value):
+        return f"{value!r} is not an Aurora PostgreSQL version such as 16.6"
+    if version_tuple(value) < DATA_API_MIN_VERSION:
+        return (f"{value} predates 16.1; the RDS Data API on provisioned Aurora PostgreSQL (the controller's "
+                "sequence sync and data gates) needs 16.1 or later")
+    return None
+
+
+def _user_identifier(value: str) -> str | None:
+    if PG_IDENTIFIER.match(value) and value not in RESERVED_USERS:
+        return None
+    return ("must be a lowercase PostgreSQL identifier (letter or _, then letters, digits, _; at most 63) and not a "
+            f"reserved name, got {value!r}")
+
+
+def _backtrack(value: int) -> str | None:
+    if not value:
+        return None
+    return ("must be 0: Aurora backtrack exists only for Aurora MySQL, and AWS rejects it for aurora-postgresql at "
+            "apply time. Rollback here is the weights back to on-prem, the reverse CDC task (no lost write) and a "
+            "point-in-time restore to the recorded pre-cutover checkpoint")
+
+
+class DatabaseConfig(Section):
+    """The Aurora PostgreSQL target."""
+
+    engine_version: Annotated[str, rule(_aurora_version)] = Field("16.6", description="Aurora PostgreSQL engine "
+                                                                  "version (16.1 or later: the Data API)")
+    instance_class: Annotated[str, rule(_aurora_class)] = Field(
+        "db.r6g.large", description="Aurora instance class of the writer and both readers (not a T class)")
+    database_name: Annotated[str, rule(_user_identifier)] = Field("payments", description="Database created in "
+                                                                  "Aurora (the DMS target)")
+    master_username: Annotated[str, rule(_user_identifier)] = Field(
+        "migration_admin", description="Aurora master user; its password is generated and kept by RDS in Secrets "
+                                       "Manager")
+    port: Port = Field(5432, description="Aurora port")
+    backup_retention_days: Whole(*PITR_DAYS, f"{PITR_DAYS[0]} days of point-in-time recovery at least") = Field(
+        7, description="Automated backups and point-in-time recovery window")
+    backtrack_window_seconds: Annotated[int, BeforeValidator(_whole), rule(_backtrack)] = Field(
+        0, description="Must stay 0: Aurora PostgreSQL has no backtrack (see Rollback)")
+    log_retention_days: Retention = Field(365, description="Retention of the PostgreSQL, DMS task and controller log "
+                                          "groups (365 days at least)")
+
+
+def _exclusions(value: tuple[str, ...]) -> str | None:
+    for entry in value:
         name, _, reason = entry.partition("=")
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{2,99}", name.strip()) or len(reason.strip()) < 10:
-            problems.append(f"migration.assessment_exclusions: {entry!r} must be <assessment name>=<reason of 10+ "
-                            "characters> (an individual assessment left out of every run, and why)")
-    if not 7 <= m.assessment_retention_days <= 3650:
-        problems.append(f"migration.assessment_retention_days: must be 7 to 3650, got {m.assessment_retention_days}")
-    if bool(m.controller_secret_arn) != bool(m.controller_secret_kms_key_arn):
-        problems.append("migration.controller_secret_kms_key_arn: give it exactly when controller_secret_arn is given "
-                        "(the key that encrypts that secret)")
-    elif m.controller_secret_kms_key_arn and not KMS_KEY_ARN.match(m.controller_secret_kms_key_arn):
-        problems.append("migration.controller_secret_kms_key_arn: must be the ARN of a customer-managed KMS key")
-    if not PG_IDENTIFIER.match(m.onprem_database):
-        problems.append(f"migration.onprem_database: {m.onprem_database!r} is not a PostgreSQL database name")
-    for name in ("source_secret_arn", "target_secret_arn"):
-        if not SECRET_ARN.match(getattr(m, name)):
-            problems.append(f"migration.{name}: must be the ARN of an existing Secrets Manager secret "
-                            "(arn:aws:secretsmanager:<region>:<account>:secret:<name>); the stack never creates one")
-    for name in ("source_secret_kms_key_arn", "target_secret_kms_key_arn"):
-        if not KMS_KEY_ARN.match(getattr(m, name)):
-            problems.append(f"migration.{name}: must be the ARN of the customer-managed KMS key that encrypts the secret")
-    if m.source_secret_arn == m.target_secret_arn and SECRET_ARN.match(m.source_secret_arn):
-        problems.append("migration.target_secret_arn: must differ from source_secret_arn (each holds its own host)")
-    for name in ("source_ssl_mode", "target_ssl_mode"):
-        value = getattr(m, name)
-        if value in ("verify-ca", "verify-full"):
-            problems.append(f"migration.{name}: {value} needs a CA certificate this stack does not manage; use require")
-        elif value not in SSL_MODES:
-            problems.append(f"migration.{name}: must be require (TLS in transit; never none), got {value!r}")
-    spec = DMS_CLASSES.get(m.dms_instance_class)
+            return (f"{entry!r} must be <assessment name>=<reason of 10+ characters> (an individual assessment left "
+                    "out of every run, and why)")
+    return None
+
+
+def _ssl_mode(value: str) -> str | None:
+    if value in ("verify-ca", "verify-full"):
+        return f"{value} needs a CA certificate this stack does not manage; use require"
+    return None if value in SSL_MODES else f"must be require (TLS in transit; never none), got {value!r}"
+
+
+def _dms_class(value: str) -> str | None:
+    spec = DMS_CLASSES.get(value)
     if spec is None:
-        problems.append(f"migration.dms_instance_class: unknown class {m.dms_instance_class!r} (known: {', '.join(DMS_CLASSES)})")
-    elif spec[0] < DMS_MIN_VCPU or spec[1] < DMS_MIN_GIB:
-        problems.append(f"migration.dms_instance_class: {m.dms_instance_class} has {spec[0]} vCPU / {spec[1]} GiB; "
-                        f"full load plus CDC needs at least {DMS_MIN_VCPU} vCPU and {DMS_MIN_GIB} GiB")
-    if not 50 <= m.dms_allocated_storage_gib <= 6144:
-        problems.append(f"migration.dms_allocated_storage_gib: must be 50 to 6144, got {m.dms_allocated_storage_gib}")
-    if not PG_IDENTIFIER.match(m.schema):
-        problems.append(f"migration.schema: {m.schema!r} is not a PostgreSQL schema name")
-    version = version_tuple(m.dms_engine_version)
-    minimum = ".".join(map(str, DMS_MIN_ENGINE_VERSION))
+        return f"unknown class {value!r} (known: {', '.join(DMS_CLASSES)})"
+    if spec[0] < DMS_MIN_VCPU or spec[1] < DMS_MIN_GIB:
+        return (f"{value} has {spec[0]} vCPU / {spec[1]} GiB; full load plus CDC needs at least {DMS_MIN_VCPU} vCPU "
+                f"and {DMS_MIN_GIB} GiB")
+    return None
+
+
+def _dms_version(value: str) -> str | None:
+    version = version_tuple(value)
     if version is None or len(version) != 3:
-        problems.append(f"migration.dms_engine_version: {m.dms_engine_version!r} is not a DMS engine version such as 3.5.4")
-    elif version < DMS_MIN_ENGINE_VERSION:
-        problems.append(f"migration.dms_engine_version: {m.dms_engine_version} is below {minimum}, the first DMS "
-                        "release that supports PostgreSQL 16 as a source")
-    if m.lob_mode not in ("limited", "full"):
-        problems.append(f"migration.lob_mode: must be limited or full, got {m.lob_mode!r}")
-    if not 1 <= m.lob_max_size_kb <= 102400:
-        problems.append(f"migration.lob_max_size_kb: must be 1 to 102400 KB (size it with the query in docs/replication.md), "
-                        f"got {m.lob_max_size_kb}")
-    if m.decoding_plugin not in DECODING_PLUGINS:
-        problems.append(f"migration.decoding_plugin: must be one of {', '.join(DECODING_PLUGINS)}, "
-                        f"got {m.decoding_plugin!r}")
-    if not 1 <= m.heartbeat_frequency_minutes <= 60:
-        problems.append(f"migration.heartbeat_frequency_minutes: must be 1 to 60, got {m.heartbeat_frequency_minutes}")
-    if not PG_IDENTIFIER.match(m.heartbeat_schema) or m.heartbeat_schema == m.schema:
-        problems.append(f"migration.heartbeat_schema: {m.heartbeat_schema!r} must be a PostgreSQL schema name other "
-                        "than migration.schema (heartbeats must not be replicated)")
-    if m.table_mappings_file:
-        try:
-            mappings = json.loads(Path(m.table_mappings_file).read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            problems.append(f"migration.table_mappings_file: cannot read JSON from {m.table_mappings_file!r} ({exc})")
-        else:
-            if not isinstance(mappings, dict) or not isinstance(mappings.get("rules"), list) or not mappings["rules"]:
-                problems.append("migration.table_mappings_file: must hold a DMS table mapping object "
-                                "with a non-empty \"rules\" list")
+        return f"{value!r} is not a DMS engine version such as 3.5.4"
+    if version < DMS_MIN_ENGINE_VERSION:
+        return (f"{value} is below {'.'.join(map(str, DMS_MIN_ENGINE_VERSION))}, the first DMS release that supports "
+                "PostgreSQL 16 as a source")
+    return None
 
 
-def _check_dns(c: Config, problems: list[str]) -> None:
-    d = c.dns
-    if not DNS_NAME.match(d.zone_name):
-        problems.append(f"dns.zone_name: {d.zone_name!r} is not a lowercase DNS name with at least two labels")
-    if not DNS_LABEL.match(d.record_name):
-        problems.append(f"dns.record_name: {d.record_name!r} must be one lowercase DNS label")
-    if not DNS_LABEL.match(d.reader_record_name):
-        problems.append(f"dns.reader_record_name: {d.reader_record_name!r} must be one lowercase DNS label")
-    elif d.reader_record_name == d.record_name:
-        problems.append("dns.reader_record_name: must differ from dns.record_name (readers canary, writes flip)")
-    low, high = RECORD_TTL_SECONDS
-    if not low <= d.ttl_seconds <= high:
-        problems.append(f"dns.ttl_seconds: must be {low} to {high} (short, so a weight change takes effect within "
-                        f"minutes), got {d.ttl_seconds}")
+def _mappings_file(value: str) -> str | None:
+    if not value:
+        return None
+    try:
+        mappings = json.loads(Path(value).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        return f"cannot read JSON from {value!r} ({exc})"
+    if not isinstance(mappings, dict) or not isinstance(mappings.get("rules"), list) or not mappings["rules"]:
+        return "must hold a DMS table mapping object with a non-empty \"rules\" list"
+    return None
 
 
-def _check_cutover(c: Config, problems: list[str]) -> None:
-    s = c.cutover.canary_steps
-    if not controller_settings.canary_steps_valid(s):
-        problems.append(f"cutover.canary_steps: {controller_settings.CANARY_STEPS_RULE}, got {list(s)}")
-    for name, value in (("bake_minutes", c.cutover.bake_minutes), ("healthy_minutes", c.cutover.healthy_minutes)):
-        low, high = CONTROLLER_LIMITS[name]
-        if not low <= value <= high:
-            problems.append(f"cutover.{name}: must be {low} to {high} (the controller's limit), got {value}")
+EXISTING_SECRET = ("must be the ARN of an existing Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:"
+                   "secret:<name>); the stack never creates one")
+SECRET_KEY = "must be the ARN of the customer-managed KMS key that encrypts the secret"
+DEFAULT_KEY = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 
 
-def _check_cutover_writes(c: Config, problems: list[str]) -> None:
-    # Bounded by the lag threshold when that is valid; a broken threshold is reported once, on its own field.
-    lag_low, lag_high = CONTROLLER_LIMITS["lag_threshold_seconds"]
-    threshold = c.monitoring.lag_threshold_seconds
-    ceiling = threshold if lag_low <= threshold <= lag_high else lag_high
-    flip_low = CONTROLLER_LIMITS["flip_max_lag_seconds"][0]
-    if not flip_low <= c.cutover.flip_max_lag_seconds <= ceiling:
-        problems.append(f"cutover.flip_max_lag_seconds: must be {flip_low} to monitoring.lag_threshold_seconds "
-                        f"({ceiling}), got {c.cutover.flip_max_lag_seconds}")
-    low, high = CONTROLLER_LIMITS["sequence_gap"]
-    if not low <= c.cutover.sequence_gap <= high:
-        problems.append(f"cutover.sequence_gap: must be {low} to {high} (ids on-prem may still issue after the "
-                        f"sync), got {c.cutover.sequence_gap}")
-    if c.cutover.write_canary and c.cutover.auto_flip:
-        problems.append("cutover.auto_flip: only for the one-writer cutover; with cutover.write_canary the writes "
-                        "follow the canary steps and there is no flip")
-    _check_fence(c, problems)
+class MigrationConfig(Section):
+    """The on-prem source and the DMS replication that copies it."""
+
+    onprem_host: Annotated[str, rule(_host)] = Field(
+        "pgprimary.corp.example.com", description="DNS name of the on-prem PostgreSQL primary (the writer name's "
+                                                  "on-prem target)")
+    onprem_reader_host: Annotated[str, rule(lambda v: v and _host(v) and _host(v) + ", or empty for onprem_host")] = \
+        Field("", description="DNS name the reader name points to on-prem (empty: onprem_host)")
+    onprem_port: Port = Field(5432, description="Port of the on-prem PostgreSQL")
+    onprem_database: Annotated[str, rule(_identifier("database name"))] = Field(
+        "payments", description="On-prem database to migrate")
+    source_secret_arn: Annotated[str, rule(secret_arn(EXISTING_SECRET))] = Field(
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:migration/onprem-source-AbCdEf",
+        description="EXISTING secret with username, password, host, port of the on-prem database")
+    source_secret_kms_key_arn: Annotated[str, rule(kms_key_arn(SECRET_KEY))] = Field(
+        DEFAULT_KEY, description="Customer-managed KMS key that encrypts the source secret")
+    target_secret_arn: Annotated[str, rule(secret_arn(EXISTING_SECRET))] = Field(
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:migration/aurora-target-GhIjKl",
+        description="EXISTING secret with the DMS user, password, host, port of Aurora")
+    target_secret_kms_key_arn: Annotated[str, rule(kms_key_arn(SECRET_KEY))] = Field(
+        DEFAULT_KEY, description="Customer-managed KMS key that encrypts the target secret")
+    source_ssl_mode: Annotated[str, rule(_ssl_mode), Field(json_schema_extra={"enum": list(SSL_MODES)})] = Field(
+        "require", description="TLS mode of the on-prem endpoints (require)")
+    target_ssl_mode: Annotated[str, rule(_ssl_mode), Field(json_schema_extra={"enum": list(SSL_MODES)})] = Field(
+        "require", description="TLS mode of the Aurora endpoints (require)")
+    dms_instance_class: Annotated[str, rule(_dms_class)] = Field(
+        "dms.r6i.large", description=f"DMS replication instance class; at least {DMS_MIN_VCPU} vCPU and "
+                                     f"{DMS_MIN_GIB} GiB")
+    dms_allocated_storage_gib: Whole(50, 6144) = Field(100, description="DMS replication instance storage (GiB)")
+    dms_multi_az: bool = Field(True, description="Run the replication instance Multi-AZ")
+    create_dms_account_roles: bool = Field(False, description="Create dms-vpc-role and dms-cloudwatch-logs-role (only "
+                                                              "if the account lacks them)")
+    schema_: Annotated[str, rule(_identifier("schema name"))] = Field(
+        "public", alias="schema", description="Schema whose tables are migrated (when no table mappings file is given)")
+    table_mappings_file: Annotated[str, rule(_mappings_file)] = Field(
+        "", description="Path of a DMS table mappings JSON file replacing the default")
+    dms_engine_version: Annotated[str, rule(_dms_version)] = Field(
+        "3.5.4", description="DMS engine version, pinned (3.5.3 or later: PostgreSQL 16 sources)")
+    lob_mode: Annotated[str, rule(lambda v: None if v in ("limited", "full") else
+                                  f"must be limited or full, got {v!r}"),
+                        Field(json_schema_extra={"enum": ["limited", "full"]})] = Field(
+        "limited", description="LOB mode of both tasks: limited (up to lob_max_size_kb, the task fails on a larger "
+                               "value) or full")
+    lob_max_size_kb: Whole(1, 102400, "size it with the query in docs/replication.md") = Field(
+        64, description="Largest LOB (TEXT, BYTEA, JSON/JSONB, arrays) in limited mode, in KB")
+    decoding_plugin: one_of(DECODING_PLUGINS) = Field(
+        "test_decoding", description="Logical decoding plugin of both PostgreSQL sources")
+    heartbeat_frequency_minutes: Whole(1, 60) = Field(
+        5, description="Minutes between DMS heartbeats on both sources (keeps idle slots moving)")
+    heartbeat_schema: Annotated[str, rule(_identifier("schema name"))] = Field(
+        "awsdms_heartbeat", description="Schema of the DMS heartbeat table on both databases (not the migrated "
+                                        "schema)")
+    controller_secret_arn: Annotated[str, rule(lambda v: None if not v or SECRET_ARN.match(v) else
+                                               "must be the ARN of an existing Secrets Manager secret, or empty for "
+                                               "the RDS-managed master secret")] = Field(
+        "", description="EXISTING secret of the database role the controller uses through the Data API (sequences, "
+                        "data gates); empty: the RDS-managed master secret")
+    controller_secret_kms_key_arn: Annotated[str, rule(lambda v: None if not v or KMS_KEY_ARN.match(v) else
+                                                       "must be the ARN of a customer-managed KMS key")] = Field(
+        "", description="Customer-managed KMS key of controller_secret_arn (with it only)")
+    assessment_exclusions: Annotated[Strings, rule(_exclusions)] = Field(
+        (), description="Premigration assessments left out of every run, each <name>=<reason>")
+    assessment_retention_days: Whole(7, 3650) = Field(90, description="Days the assessment results bucket keeps a "
+                                                      "run's results")
+    onprem_fence_secret_arn: Annotated[str, rule(optional(secret_arn(EXISTING_SECRET)))] = Field(
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:migration/onprem-fence-MnOpQr",
+        description="EXISTING secret (username, password) of the fence role on on-prem (docs/runbook.md: the role "
+                    "and its privileges)")
+    aurora_fence_secret_arn: Annotated[str, rule(optional(secret_arn(EXISTING_SECRET)))] = Field(
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:migration/aurora-fence-StUvWx",
+        description="EXISTING secret (username, password) of the fence role on Aurora")
+    fence_secret_kms_key_arn: Annotated[str, rule(optional(kms_key_arn(SECRET_KEY)))] = Field(
+        DEFAULT_KEY, description="Customer-managed KMS key of both fence secrets")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+    @property
+    def schema(self) -> str:  # `schema` is a BaseModel method name; the setting keeps its name in files
+        return self.schema_
+
+    @model_validator(mode="after")
+    def _pairs(self) -> MigrationConfig:
+        problems = []
+        if bool(self.controller_secret_arn) != bool(self.controller_secret_kms_key_arn):
+            problems.append("migration.controller_secret_kms_key_arn: give it exactly when controller_secret_arn is "
+                            "given (the key that encrypts that secret)")
+        if self.source_secret_arn == self.target_secret_arn:
+            problems.append("migration.target_secret_arn: must differ from source_secret_arn (each holds its own host)")
+        if self.heartbeat_schema == self.schema_:
+            problems.append(f"migration.heartbeat_schema: {self.heartbeat_schema!r} must be a PostgreSQL schema name "
+                            "other than migration.schema (heartbeats must not be replicated)")
+        report(problems)
+        return self
 
 
-def _check_fence(c: Config, problems: list[str]) -> None:
-    k, m = c.cutover, c.migration
-    if k.flip_mode not in controller_settings.FLIP_MODES:
-        problems.append(f"cutover.flip_mode: must be one of {', '.join(controller_settings.FLIP_MODES)}, got "
-                        f"{k.flip_mode!r}")
-        return
-    low, high = CONTROLLER_LIMITS["flip_catchup_seconds"]
-    if not low <= k.flip_catchup_seconds <= high:
-        problems.append(f"cutover.flip_catchup_seconds: must be {low} to {high} (the write pause waits at most this "
-                        f"long for Aurora to catch up), got {k.flip_catchup_seconds}")
-    if k.flip_mode != "fenced":
-        return
-    if not k.application_roles:
-        problems.append("cutover.application_roles: required in fenced mode (the roles the applications connect as)")
-    for role in k.application_roles:
+class DnsConfig(Section):
+    """The weighted name the applications connect to."""
+
+    zone_name: Annotated[str, rule(lambda v: None if DNS_NAME.match(v) else
+                                   f"{v!r} is not a lowercase DNS name with at least two labels")] = Field(
+        "payments-db.internal", description="Hosted zone of the weighted database name")
+    record_name: Annotated[str, rule(lambda v: None if DNS_LABEL.match(v) else
+                                     f"{v!r} must be one lowercase DNS label")] = Field(
+        "db", description="Label of the weighted writer name (reads and writes) in the zone")
+    reader_record_name: Annotated[str, rule(lambda v: None if DNS_LABEL.match(v) else
+                                            f"{v!r} must be one lowercase DNS label")] = Field(
+        "db-ro", description="Label of the weighted reader name (read-only traffic) in the zone")
+    ttl_seconds: Whole(*RECORD_TTL_SECONDS, "short, so a weight change takes effect within minutes") = Field(
+        60, description="TTL of both weighted records, in seconds")
+    private_zone: bool = Field(True, description="Private zone associated with both VPCs (false: public zone)")
+
+    @model_validator(mode="after")
+    def _names(self) -> DnsConfig:
+        if self.reader_record_name == self.record_name:
+            report(["dns.reader_record_name: must differ from dns.record_name (readers canary, writes flip)"])
+        return self
+
+
+def _steps(value: tuple[int, ...]) -> str | None:
+    if controller_settings.canary_steps_valid(value):
+        return None
+    return f"{controller_settings.CANARY_STEPS_RULE}, got {list(value)}"
+
+
+def _role(value: tuple[str, ...]) -> str | None:
+    for role in value:
         if not PG_ROLE.match(role):
-            problems.append(f"cutover.application_roles: {role!r} is not a PostgreSQL role name (lowercase letter or "
-                            "_ first, then letters, digits, _ or $; at most 63)")
-    schema, _, table = k.control_table.partition(".")
-    if not (PG_ROLE.match(schema) and PG_ROLE.match(table)):
-        problems.append(f"cutover.control_table: {k.control_table!r} must be schema.table, both lowercase PostgreSQL "
-                        "identifiers")
-    elif not any(_like(pattern, schema) for pattern in migrated_schema_patterns(m)):
-        problems.append(f"cutover.control_table: schema {schema!r} is not migrated; the marker must travel with DMS")
-    for name in ("onprem_fence_secret_arn", "aurora_fence_secret_arn"):
-        if not SECRET_ARN.match(getattr(m, name)):
-            problems.append(f"migration.{name}: must be the ARN of an existing Secrets Manager secret (the fence "
-                            "role's); the stack never creates one")
-    if m.onprem_fence_secret_arn == m.aurora_fence_secret_arn:
-        problems.append("migration.aurora_fence_secret_arn: must differ from onprem_fence_secret_arn")
-    if not KMS_KEY_ARN.match(m.fence_secret_kms_key_arn):
-        problems.append("migration.fence_secret_kms_key_arn: must be the ARN of the customer-managed KMS key that "
-                        "encrypts the fence secrets")
+            return (f"{role!r} is not a PostgreSQL role name (lowercase letter or _ first, then letters, digits, _ "
+                    "or $; at most 63)")
+    return None
+
+
+def _control_table(value: str) -> str | None:
+    schema, _, table = value.partition(".")
+    if PG_ROLE.match(schema) and PG_ROLE.match(table):
+        return None
+    return f"{value!r} must be schema.table, both lowercase PostgreSQL identifiers"
+
+
+def limit(name: str, why: str) -> Any:
+    return Whole(*CONTROLLER_LIMITS[name], why)
+
+
+class CutoverConfig(Section):
+    """How the controller shifts traffic."""
+
+    canary_steps: Annotated[Wholes, rule(_steps)] = Field((10, 50, 100), description="Percent on Aurora after each "
+                                                          "step, rising to 100")
+    bake_minutes: limit("bake_minutes", "the controller's limit") = Field(
+        15, description="Minutes each step bakes before the next")
+    healthy_minutes: limit("healthy_minutes", "the controller's limit") = Field(
+        5, description="Consecutive minutes of CDC latency within the threshold before any shift")
+    rollback_on_alarm: bool = Field(True, description="Roll back on a lag alarm or task failure during the cutover "
+                                                      "(false: hold)")
+    write_canary: bool = Field(False, description="Writes follow the canary steps too (two primaries at once; see "
+                                                  "docs/runbook.md before setting it); false: readers canary, writes "
+                                                  "flip in one step")
+    auto_flip: bool = Field(False, description="Flip writes without an operator command once the readers have baked "
+                                               "at 100% and the flip gates hold")
+    flip_max_lag_seconds: Annotated[int, BeforeValidator(_whole)] = Field(
+        5, json_schema_extra={"minimum": CONTROLLER_LIMITS["flip_max_lag_seconds"][0],
+                              "maximum": CONTROLLER_LIMITS["lag_threshold_seconds"][1]},
+        description="Forward CDC latency the writer flip tolerates over the healthy window (seconds, at most "
+                    "monitoring.lag_threshold_seconds)")
+    sequence_gap: limit("sequence_gap", "ids on-prem may still issue after the sync") = Field(
+        1_000_000, description="How far past each column's maximum the sequences are set before Aurora takes writes")
+    flip_mode: one_of(controller_settings.FLIP_MODES) = Field(
+        "fenced", description="fenced (default): the databases stop the application's writes on one side before the "
+                              "other opens; drain: DNS only, pools drained by hand (two writers until they are)")
+    flip_catchup_seconds: limit("flip_catchup_seconds", "the write pause waits at most this long for Aurora to "
+                                                        "catch up") = Field(
+        60, description="Longest wait for Aurora to receive the fence's marker; past it the flip is undone")
+    application_roles: Annotated[Strings, rule(_role)] = Field(
+        ("payments_app",), description="PostgreSQL roles the applications connect as (fenced mode): their writes are "
+                                       "fenced and their sessions ended at the flip")
+    control_table: Annotated[str, rule(_control_table)] = Field(
+        "public.cutover_marker", description="schema.table of the flip's marker, in a migrated schema "
+                                             "(docs/runbook.md: create it before the full load)")
+
+    @model_validator(mode="after")
+    def _modes(self) -> CutoverConfig:
+        problems = []
+        if self.write_canary and self.auto_flip:
+            problems.append("cutover.auto_flip: only for the one-writer cutover; with cutover.write_canary the writes "
+                            "follow the canary steps and there is no flip")
+        if self.flip_mode == "fenced" and not self.application_roles:
+            problems.append("cutover.application_roles: required in fenced mode (the roles the applications connect "
+                            "as)")
+        report(problems)
+        return self
+
+
+class MonitoringConfig(Section):
+    """What counts as replication falling behind."""
+
+    lag_threshold_seconds: limit("lag_threshold_seconds", "the migration's lag budget") = Field(
+        60, description="CDC latency alarm threshold, in seconds")
+    alarm_evaluation_minutes: Whole(1, 15) = Field(3, description="Minutes above the threshold before the alarm fires")
+    slot_disk_alarm_gib: Whole(1, 65536, words="", why="GiB") = Field(
+        20, description="Alarm when Aurora's replication slots hold more WAL than this (GiB)")
+    transaction_logs_alarm_gib: Whole(1, 65536, why="GiB") = Field(
+        20, description="Alarm when Aurora's transaction logs use more disk than this (GiB)")
+    cdc_incoming_changes_alarm: Whole(1, 1_000_000_000, why="changes") = Field(
+        100000, description="Alarm when the forward task has more changes waiting to apply")
+    cdc_changes_on_disk_alarm: Whole(1, 1_000_000_000, why="changes") = Field(
+        10000, description="Alarm when the forward task spills more source changes to disk")
+
+
+class BackupConfig(Section):
+    """The scheduled AWS Backup plan of the Aurora cluster."""
+
+    schedule: Annotated[str, rule(lambda v: None if BACKUP_SCHEDULE.match(v) else
+                                  f"{v!r} must be a cron(...) or rate(...) expression")] = Field(
+        "cron(0 5 * * ? *)", description="AWS Backup schedule (cron or rate expression)")
+    retention_days: Whole(7, 36500) = Field(35, description="Days AWS Backup keeps each recovery point")
+
+
+class StateConfig(Section):
+    """Optional S3 remote state; local state when `bucket` is empty."""
+
+    bucket: Annotated[str, rule(lambda v: None if not v or S3_BUCKET.match(v) else
+                                f"{v!r} is not an S3 bucket name")] = Field(
+        "", description="S3 bucket of the remote state; empty keeps local state")
+    key: Annotated[str, rule(lambda v: None if not v or (not v.startswith("/") and v.endswith(".tfstate")) else
+                             f"{v!r} must be a relative object key ending in .tfstate")] = Field(
+        "", description="Object key of the remote state (default migration-<suffix>/terraform.tfstate)")
+    region: Annotated[str, rule(lambda v: None if not v or REGION.match(v) else
+                                f"{v!r} is not an AWS region code")] = Field(
+        "", description="Region of the state bucket (default: region)")
+    kms_key_arn: Annotated[str, rule(lambda v: None if not v or KMS_KEY_ARN.match(v) else
+                                     "must be a KMS key ARN")] = Field(
+        "", description="KMS key of the state object (default: the bucket's)")
+
+    @model_validator(mode="after")
+    def _bucket(self) -> StateConfig:
+        if not self.bucket:
+            report([f"state.{name}: only meaningful with state.bucket" for name in ("key", "region", "kms_key_arn")
+                    if getattr(self, name)])
+        return self
+
+
+def _suffix(value: str) -> str | None:
+    return "; ".join(naming.suffix_problems(value)) or None
+
+
+class Config(BaseSettings):
+    """The whole migration; sections in the project's concern order."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="_", env_nested_max_split=1,
+                                      extra="forbid", frozen=True, case_sensitive=False, populate_by_name=True)
+
+    environment_suffix: Annotated[str, rule(_suffix)] = Field(
+        "sbx01", validation_alias=AliasChoices("environment_suffix", "ENVIRONMENT_SUFFIX"),
+        description="Suffix of every physical name; a-z, 0-9, '-', no environment word, region or account id")
+    region: Annotated[str, rule(lambda v: None if REGION.match(v) else
+                                f"{v!r} is not an AWS region code such as us-east-1")] = Field(
+        "us-east-1", description="AWS region to deploy to (never written into names)")
+    owner: TagValue = Field("platform-engineering", description="Owner tag on every resource")
+    cost_center: TagValue = Field("cc-payments", description="CostCenter tag on every resource")
+    project: Annotated[str, rule(lambda v: None if re.fullmatch(r"[a-z][a-z0-9-]{0,30}", v) else
+                                 "must be lowercase letters, digits and hyphens, 1-31 characters, got "
+                                 f"{v!r}")] = Field("pg-aurora-migration", description="Project tag on every resource")
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    migration: MigrationConfig = Field(default_factory=MigrationConfig)
+    dns: DnsConfig = Field(default_factory=DnsConfig)
+    cutover: CutoverConfig = Field(default_factory=CutoverConfig)
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
+    backup: BackupConfig = Field(default_factory=BackupConfig)
+    state: StateConfig = Field(default_factory=StateConfig)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   **_: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment (the one `config_loading.load` was given; none for `Config()`) over the file."""
+        env = EnvSettingsSource(settings_cls)
+        env.env_vars = {name.lower(): value for name, value in (ENVIRONMENT.get() or {}).items()}
+        return env, init_settings
+
+    @model_validator(mode="after")
+    def _across_sections(self) -> Config:
+        problems = []
+        for az in self.network.availability_zones:
+            if not az.startswith(self.region) or not re.fullmatch(r"[a-z0-9-]+[a-z]", az):
+                problems.append(f"network.availability_zones: {az!r} is not a zone of region {self.region}")
+        flip_low = CONTROLLER_LIMITS["flip_max_lag_seconds"][0]
+        ceiling = self.monitoring.lag_threshold_seconds
+        if not flip_low <= self.cutover.flip_max_lag_seconds <= ceiling:
+            problems.append(f"cutover.flip_max_lag_seconds: must be {flip_low} to monitoring.lag_threshold_seconds "
+                            f"({ceiling}), got {self.cutover.flip_max_lag_seconds}")
+        if self.cutover.flip_mode == "fenced":
+            problems += self._fence_problems()
+        report(problems)
+        return self
+
+    def _fence_problems(self) -> list[str]:
+        k, m = self.cutover, self.migration
+        problems = []
+        schema = k.control_table.partition(".")[0]
+        if not any(_like(pattern, schema) for pattern in migrated_schema_patterns(m)):
+            problems.append(f"cutover.control_table: schema {schema!r} is not migrated; the marker must travel with "
+                            "DMS")
+        for name in ("onprem_fence_secret_arn", "aurora_fence_secret_arn", "fence_secret_kms_key_arn"):
+            if not getattr(m, name):
+                problems.append(f"migration.{name}: required in fenced mode (the fence role's secret, and its key); "
+                                "the stack never creates one")
+        if m.onprem_fence_secret_arn == m.aurora_fence_secret_arn:
+            problems.append("migration.aurora_fence_secret_arn: must differ from onprem_fence_secret_arn")
+        return problems
+
+    @property
+    def stack_name(self) -> str:
+        return f"migration-{self.environment_suffix}"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {"Project": self.project, "EnvironmentSuffix": self.environment_suffix, "Owner": self.owner,
+                "CostCenter": self.cost_center, "ManagedBy": "cdktf"}
 
 
 def migrated_schema_patterns(m: MigrationConfig) -> list[str]:
@@ -657,149 +694,3 @@ def _like(pattern: str, value: str) -> bool:
         else:
             expression += {"%": ".*", "_": "."}.get(char, re.escape(char))
     return re.fullmatch(expression, value) is not None
-
-
-def _check_monitoring(c: Config, problems: list[str]) -> None:
-    low, high = CONTROLLER_LIMITS["lag_threshold_seconds"]
-    if not low <= c.monitoring.lag_threshold_seconds <= high:
-        problems.append(f"monitoring.lag_threshold_seconds: must be {low} to {high} (the migration's lag budget), "
-                        f"got {c.monitoring.lag_threshold_seconds}")
-    if not 1 <= c.monitoring.alarm_evaluation_minutes <= 15:
-        problems.append(f"monitoring.alarm_evaluation_minutes: must be 1 to 15, got {c.monitoring.alarm_evaluation_minutes}")
-    for name in ("slot_disk_alarm_gib", "transaction_logs_alarm_gib"):
-        if not 1 <= getattr(c.monitoring, name) <= 65536:
-            problems.append(f"monitoring.{name}: must be 1 to 65536 GiB, got {getattr(c.monitoring, name)}")
-    for name in ("cdc_incoming_changes_alarm", "cdc_changes_on_disk_alarm"):
-        if not 1 <= getattr(c.monitoring, name) <= 1_000_000_000:
-            problems.append(f"monitoring.{name}: must be 1 to 1000000000 changes, got {getattr(c.monitoring, name)}")
-
-
-def _check_backup(c: Config, problems: list[str]) -> None:
-    if not BACKUP_SCHEDULE.match(c.backup.schedule):
-        problems.append(f"backup.schedule: {c.backup.schedule!r} must be a cron(...) or rate(...) expression")
-    if not 7 <= c.backup.retention_days <= 36500:
-        problems.append(f"backup.retention_days: must be 7 to 36500, got {c.backup.retention_days}")
-
-
-def _check_state(c: Config, problems: list[str]) -> None:
-    s = c.state
-    if not s.bucket:
-        for name in ("key", "region", "kms_key_arn"):
-            if getattr(s, name):
-                problems.append(f"state.{name}: only meaningful with state.bucket")
-        return
-    if not S3_BUCKET.match(s.bucket):
-        problems.append(f"state.bucket: {s.bucket!r} is not an S3 bucket name")
-    if s.region and not REGION.match(s.region):
-        problems.append(f"state.region: {s.region!r} is not an AWS region code")
-    if s.kms_key_arn and not KMS_KEY_ARN.match(s.kms_key_arn):
-        problems.append("state.kms_key_arn: must be a KMS key ARN")
-    if s.key and (s.key.startswith("/") or not s.key.endswith(".tfstate")):
-        problems.append(f"state.key: {s.key!r} must be a relative object key ending in .tfstate")
-
-
-# What each setting means, for the configuration reference (docs/configuration.md) (a test keeps the two in step).
-DOCS: dict[str, str] = {
-    "environment_suffix": "Suffix of every physical name; a-z, 0-9, '-', no environment word, region or account id",
-    "region": "AWS region to deploy to (never written into names)",
-    "owner": "Owner tag on every resource",
-    "cost_center": "CostCenter tag on every resource",
-    "project": "Project tag on every resource",
-    "network.migration_vpc_cidr": "CIDR of the migration VPC (/16 to /24); 3 private subnets are carved from it",
-    "network.production_vpc_id": "Existing production VPC to peer with; empty creates one from production_vpc_cidr",
-    "network.production_vpc_cidr": "CIDR of the production VPC (existing or created); must not overlap the others",
-    "network.production_route_table_ids": "Route tables of an existing production VPC that get a route back",
-    "network.onprem_cidr": "CIDR of the on-prem network holding the source PostgreSQL",
-    "network.onprem_transit_gateway_id": "Transit gateway that reaches on-prem; empty attaches a virtual private "
-                                         "gateway for a site-to-site VPN",
-    "network.availability_zones": "3 zones for the subnets and the Aurora instances; empty takes the first 3 available",
-    "network.flow_log_retention_days": "Retention of the VPC flow logs (a CloudWatch Logs retention value, 365 days at least)",
-    "database.engine_version": "Aurora PostgreSQL engine version",
-    "database.instance_class": "Aurora instance class of the writer and both readers",
-    "database.database_name": "Database created in Aurora (the DMS target)",
-    "database.master_username": "Aurora master user; its password is generated and kept by RDS in Secrets Manager",
-    "database.port": "Aurora port",
-    "database.backup_retention_days": "Automated backups and point-in-time recovery window (7 to 35 days)",
-    "database.backtrack_window_seconds": "Must stay 0: Aurora PostgreSQL has no backtrack (see Rollback)",
-    "database.log_retention_days": "Retention of the PostgreSQL, DMS task and controller log groups (365 days at least)",
-    "migration.onprem_host": "DNS name of the on-prem PostgreSQL primary (the writer name's on-prem target)",
-    "migration.onprem_reader_host": "DNS name the reader name points to on-prem (empty: onprem_host)",
-    "migration.onprem_port": "Port of the on-prem PostgreSQL",
-    "migration.onprem_database": "On-prem database to migrate",
-    "migration.source_secret_arn": "EXISTING secret with username, password, host, port of the on-prem database",
-    "migration.source_secret_kms_key_arn": "Customer-managed KMS key that encrypts the source secret",
-    "migration.target_secret_arn": "EXISTING secret with the DMS user, password, host, port of Aurora",
-    "migration.target_secret_kms_key_arn": "Customer-managed KMS key that encrypts the target secret",
-    "migration.source_ssl_mode": "TLS mode of the on-prem endpoints (require)",
-    "migration.target_ssl_mode": "TLS mode of the Aurora endpoints (require)",
-    "migration.dms_instance_class": "DMS replication instance class; at least 2 vCPU and 8 GiB",
-    "migration.dms_allocated_storage_gib": "DMS replication instance storage (GiB)",
-    "migration.dms_multi_az": "Run the replication instance Multi-AZ",
-    "migration.create_dms_account_roles": "Create dms-vpc-role and dms-cloudwatch-logs-role (only if the account "
-                                          "lacks them)",
-    "migration.schema": "Schema whose tables are migrated (when no table mappings file is given)",
-    "migration.table_mappings_file": "Path of a DMS table mappings JSON file replacing the default",
-    "migration.dms_engine_version": "DMS engine version, pinned (3.5.3 or later: PostgreSQL 16 sources)",
-    "migration.lob_mode": "LOB mode of both tasks: limited (up to lob_max_size_kb, the task fails on a larger "
-                          "value) or full",
-    "migration.lob_max_size_kb": "Largest LOB (TEXT, BYTEA, JSON/JSONB, arrays) in limited mode, 1 to 102400 KB",
-    "migration.decoding_plugin": "Logical decoding plugin of both PostgreSQL sources (test_decoding or pglogical)",
-    "migration.heartbeat_frequency_minutes": "Minutes between DMS heartbeats on both sources (keeps idle slots "
-                                             "moving), 1 to 60",
-    "migration.heartbeat_schema": "Schema of the DMS heartbeat table on both databases (not the migrated schema)",
-    "migration.controller_secret_arn": "EXISTING secret of the database role the controller uses through the Data API "
-                                       "(sequences, data gates); empty: the RDS-managed master secret",
-    "migration.onprem_fence_secret_arn": "EXISTING secret (username, password) of the fence role on on-prem "
-                                         "(docs/runbook.md: the role and its privileges)",
-    "migration.aurora_fence_secret_arn": "EXISTING secret (username, password) of the fence role on Aurora",
-    "migration.fence_secret_kms_key_arn": "Customer-managed KMS key of both fence secrets",
-    "cutover.flip_mode": "fenced (default): the databases stop the application's writes on one side before the "
-                         "other opens; drain: DNS only, pools drained by hand (two writers until they are)",
-    "cutover.flip_catchup_seconds": "Longest wait (5 to 300 s) for Aurora to receive the fence's marker; "
-                                    "past it the flip is undone",
-    "cutover.application_roles": "PostgreSQL roles the applications connect as (fenced mode): their writes are "
-                                 "fenced and their sessions ended at the flip",
-    "cutover.control_table": "schema.table of the flip's marker, in a migrated schema (docs/runbook.md: create it before "
-                             "the full load)",
-    "migration.controller_secret_kms_key_arn": "Customer-managed KMS key of controller_secret_arn (with it only)",
-    "migration.assessment_exclusions": "Premigration assessments left out of every run, each <name>=<reason>",
-    "migration.assessment_retention_days": "Days the assessment results bucket keeps a run's results",
-    "dns.zone_name": "Hosted zone of the weighted database name",
-    "dns.record_name": "Label of the weighted writer name (reads and writes) in the zone",
-    "dns.reader_record_name": "Label of the weighted reader name (read-only traffic) in the zone",
-    "dns.ttl_seconds": "TTL of both weighted records (10 to 300 s)",
-    "dns.private_zone": "Private zone associated with both VPCs (false: public zone)",
-    "cutover.canary_steps": "Percent on Aurora after each step, rising to 100",
-    "cutover.bake_minutes": "Minutes each step bakes before the next",
-    "cutover.healthy_minutes": "Consecutive minutes of CDC latency within the threshold before any shift",
-    "cutover.rollback_on_alarm": "Roll back on a lag alarm or task failure during the cutover (false: hold)",
-    "cutover.write_canary": "Writes follow the canary steps too (two primaries at once; see docs/runbook.md before "
-                            "setting it); false: readers canary, writes flip in one step",
-    "cutover.auto_flip": "Flip writes without an operator command once the readers have baked at 100% and the flip "
-                         "gates hold",
-    "cutover.flip_max_lag_seconds": "Forward CDC latency the writer flip tolerates over the healthy window (seconds)",
-    "cutover.sequence_gap": "How far past each column's maximum the sequences are set before Aurora takes writes",
-    "monitoring.lag_threshold_seconds": "CDC latency alarm threshold (1 to 60 s)",
-    "monitoring.alarm_evaluation_minutes": "Minutes above the threshold before the alarm fires",
-    "monitoring.slot_disk_alarm_gib": "Alarm when Aurora's replication slots hold more WAL than this (GiB)",
-    "monitoring.transaction_logs_alarm_gib": "Alarm when Aurora's transaction logs use more disk than this (GiB)",
-    "monitoring.cdc_incoming_changes_alarm": "Alarm when the forward task has more changes waiting to apply",
-    "monitoring.cdc_changes_on_disk_alarm": "Alarm when the forward task spills more source changes to disk",
-    "backup.schedule": "AWS Backup schedule (cron or rate expression)",
-    "backup.retention_days": "Days AWS Backup keeps each recovery point",
-    "state.bucket": "S3 bucket of the remote state; empty keeps local state",
-    "state.key": "Object key of the remote state (default migration-<suffix>/terraform.tfstate)",
-    "state.region": "Region of the state bucket (default: region)",
-    "state.kms_key_arn": "KMS key of the state object (default: the bucket's)",
-}
-
-
-def defaults() -> dict[str, object]:
-    """Every config path with its default value."""
-    flat: dict[str, object] = {}
-    for key, value in to_dict(Config()).items():
-        if isinstance(value, dict):
-            flat.update({f"{key}.{k}": v for k, v in value.items()})
-        else:
-            flat[key] = value
-    return flat

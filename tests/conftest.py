@@ -71,7 +71,7 @@ def samples() -> dict[str, dict]:
 @pytest.fixture(scope="session")
 def variants(run_base: Path) -> dict[str, Synth]:
     """The optional parts switched on, all synthesized together in one App."""
-    from stack.config import load
+    from stack.config_loading import load
 
     envs = {
         "existing-vpc": {"ENVIRONMENT_SUFFIX": "var01", "MIGRATION_NETWORK_PRODUCTION_VPC_ID": "vpc-0a1b2c3d4e5f60718",

@@ -64,7 +64,7 @@ def test_the_synthesized_environment_is_exactly_the_settings_fields(synthesized)
 def test_the_stack_and_the_controller_accept_the_same_limits():
     from cutover.settings import LIMITS, Settings, SettingsError
 
-    from stack.config import ConfigError, load
+    from stack.config_loading import ConfigError, load
     from tests.controller.fakes import environment
 
     paths = {"lag_threshold_seconds": "MIGRATION_MONITORING_LAG_THRESHOLD_SECONDS",

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from stack.config import ConfigError, load, to_dict
+from stack.config_loading import ConfigError, load, to_dict
 from tests.conftest import SYNTHESIZING
 from tests.properties.strategies import FAULTS, single_fault, valid_config_env, valid_suffixes
 from tests.synth import synth_configs

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from aspects import names as name_rules
 from stack import naming
-from stack.config import Config, ConfigError, load
+from stack.config import Config
+from stack.config_loading import ConfigError, load
 from tests.aws_names import AWS_NAME_RULES, aws_problems, forbidden_in
 from tests.conftest import SYNTHESIZING
 from tests.properties.strategies import INVALID_SUFFIXES, valid_suffixes

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from stack import config as cfg
-from stack.config import Config, ConfigError, load
+from stack import config_loading as cfg
+from stack.config import Config
+from stack.config_loading import ConfigError, load
 
 
 def problems_for(env: dict[str, str]) -> list[str]:
