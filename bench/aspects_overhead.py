@@ -16,8 +16,7 @@ from stack import provider_import
 
 provider_import.install()
 
-from cdktf import App  # noqa: E402
-
+from stack.cdk import App  # noqa: E402
 from stack.config import Config  # noqa: E402
 from stack.migration_stack import MigrationStack  # noqa: E402
 

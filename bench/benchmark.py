@@ -1,7 +1,7 @@
 """Benchmark: prints figures, asserts nothing. Each measurement is a fresh process, repeated; medians.
 
-- stock floor: `import cdktf_cdktf_provider_aws.<module>` for every module the stack uses, the way every
-  CDKTF user pays it (the package __init__ loads all ~1,500 submodules);
+- stock floor: `import <provider bindings>.<module>` for every module the stack uses, the way every
+  CDKTF user pays it (the package __init__ loads every submodule), on the toolchain of this environment;
 - synth: a full `python main.py` (fast import on), wall time and peak memory of the process tree;
 - the same synth without the compliance aspects, for their cost;
 - the whole gate (synth, checkov, Terraform's parser) as a fresh process.
@@ -22,7 +22,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = "cdktf_cdktf_provider_aws"
+ALIAS = "stack.aws"
+sys.path.insert(0, str(ROOT))
+from stack.toolchain import CURRENT  # noqa: E402
+
+PACKAGE = CURRENT.provider
 
 
 def provider_modules() -> list[str]:
@@ -30,8 +34,8 @@ def provider_modules() -> list[str]:
     found = set()
     for path in (ROOT / "stack").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(PACKAGE + "."):
-                found.add(node.module)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(ALIAS + "."):
+                found.add(PACKAGE + node.module[len(ALIAS):])
     return sorted(found)
 
 

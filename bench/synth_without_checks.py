@@ -14,8 +14,7 @@ from stack.config_loading import load
 if __name__ == "__main__":
     config = load()
     provider_import.install()
-    from cdktf import App
-
+    from stack.cdk import App
     from stack.migration_stack import MigrationStack
 
     app = App(outdir=os.environ.get("CDKTF_OUTDIR", "cdktf.out"))

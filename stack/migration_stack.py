@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from cdktf import Aspects, S3Backend, TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
-from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
 from aspects import compliance
 from stack import naming
+from stack.aws.data_aws_caller_identity import DataAwsCallerIdentity
+from stack.aws.data_aws_partition import DataAwsPartition
+from stack.aws.provider import AwsProvider, AwsProviderDefaultTags
+from stack.cdk import Aspects, S3Backend, TerraformOutput, TerraformStack
 from stack.config import Config
 from stack.constructs.assessment import Assessment
 from stack.constructs.backup import Backup

@@ -1,8 +1,8 @@
 """Import only the AWS provider bindings the stack uses.
 
-The package `__init__` of cdktf_cdktf_provider_aws imports all ~1,500 resource submodules, which is
+The package `__init__` of the AWS bindings (either toolchain's) imports every resource submodule, which is
 most of a stock synth's wall time. Registering a light package object first (its path, and the jsii
-assembly) lets each `import cdktf_cdktf_provider_aws.<module>` load just that module. The output is
+assembly) lets each `import stack.aws.<module>` load just that module. The output is
 byte-identical (tests compare both paths); MIGRATION_FAST_IMPORT=0 turns it off.
 """
 
@@ -13,7 +13,9 @@ import os
 import sys
 import types
 
-PACKAGE = "cdktf_cdktf_provider_aws"
+from stack.toolchain import CURRENT
+
+PACKAGE = CURRENT.provider
 SWITCH = "MIGRATION_FAST_IMPORT"
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import jsii
-from cdktf import IAspect, TerraformResource, TerraformStack
 from constructs import IConstruct
+
+from stack.cdk import IAspect, TerraformResource, TerraformStack
 
 
 @jsii.implements(IAspect)

@@ -7,10 +7,13 @@ while Terraform makes it unique. force_destroy keeps the stack destroyable with 
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
-from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+from constructs import Construct
+
+from stack import iam, naming
+from stack.aws.iam_role import IamRole
+from stack.aws.iam_role_policy import IamRolePolicy
+from stack.aws.s3_bucket import S3Bucket
+from stack.aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
     S3BucketLifecycleConfigurationRule,
     S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
@@ -18,16 +21,13 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfigurationRuleFilter,
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
 )
-from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
-from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+from stack.aws.s3_bucket_policy import S3BucketPolicy
+from stack.aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from stack.aws.s3_bucket_server_side_encryption_configuration import (
     S3BucketServerSideEncryptionConfigurationA,
     S3BucketServerSideEncryptionConfigurationRuleA,
 )
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
-from constructs import Construct
-
-from stack import iam, naming
+from stack.aws.s3_bucket_versioning import S3BucketVersioningA
 from stack.config import MigrationConfig
 from stack.iam import Account
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.backup_plan import BackupPlan, BackupPlanRule, BackupPlanRuleLifecycle
-from cdktf_cdktf_provider_aws.backup_selection import BackupSelection
-from cdktf_cdktf_provider_aws.backup_vault import BackupVault
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
 from stack import iam, naming
+from stack.aws.backup_plan import BackupPlan, BackupPlanRule, BackupPlanRuleLifecycle
+from stack.aws.backup_selection import BackupSelection
+from stack.aws.backup_vault import BackupVault
+from stack.aws.iam_role import IamRole
+from stack.aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from stack.config import BackupConfig
 from stack.iam import Account
 

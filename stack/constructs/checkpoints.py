@@ -6,11 +6,11 @@ ignored after creation and a redeploy never rewinds the migration.
 
 from __future__ import annotations
 
-from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
 from constructs import Construct
 
 from stack import naming
+from stack.aws.ssm_parameter import SsmParameter
+from stack.cdk import TerraformResourceLifecycle
 from stack.controller_contract import initial_event_record, initial_state
 
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import AssetType, TerraformAsset
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
-from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
-from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
 from aspects import facts
 from stack import controller_contract, iam, naming
+from stack.aws.cloudwatch_log_group import CloudwatchLogGroup
+from stack.aws.iam_role import IamRole
+from stack.aws.iam_role_policy import IamRolePolicy
+from stack.aws.lambda_function import LambdaFunction
+from stack.aws.sqs_queue import SqsQueue
+from stack.aws.sqs_queue_policy import SqsQueuePolicy
+from stack.cdk import AssetType, TerraformAsset
 from stack.iam import Account
 from stack.lambda_package import package_source
 

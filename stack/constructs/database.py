@@ -7,21 +7,21 @@ PostgreSQL does not have it; point-in-time restore (7 days) is what replaces it.
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
-from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
-from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
-from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
-    RdsClusterParameterGroup,
-    RdsClusterParameterGroupParameter,
-)
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
 from stack import iam, naming
+from stack.aws.cloudwatch_log_group import CloudwatchLogGroup
+from stack.aws.db_subnet_group import DbSubnetGroup
+from stack.aws.iam_role import IamRole
+from stack.aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from stack.aws.rds_cluster import RdsCluster
+from stack.aws.rds_cluster_instance import RdsClusterInstance
+from stack.aws.rds_cluster_parameter_group import (
+    RdsClusterParameterGroup,
+    RdsClusterParameterGroupParameter,
+)
+from stack.aws.security_group import SecurityGroup
+from stack.aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from stack.config import DatabaseConfig
 from stack.iam import Account
 

@@ -7,11 +7,11 @@ weights of both; `ignore_changes` keeps a later `cdktf deploy` from silently put
 
 from __future__ import annotations
 
-from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_aws.route53_record import Route53Record
-from cdktf_cdktf_provider_aws.route53_zone import Route53Zone, Route53ZoneVpc
 from constructs import Construct
 
+from stack.aws.route53_record import Route53Record
+from stack.aws.route53_zone import Route53Zone, Route53ZoneVpc
+from stack.cdk import TerraformResourceLifecycle
 from stack.config import DnsConfig
 
 ONPREM_ID = "onprem"

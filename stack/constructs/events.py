@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import json
 
-from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
-from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
-from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
-from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
-from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from constructs import Construct
 
 from aspects.facts import ALARM_EVENT, DMS_EVENT, DMS_EVENT_TYPES, TICK_SCHEDULES
 from stack import iam, naming
+from stack.aws.cloudwatch_event_rule import CloudwatchEventRule
+from stack.aws.cloudwatch_event_target import CloudwatchEventTarget
+from stack.aws.lambda_permission import LambdaPermission
+from stack.aws.sns_topic import SnsTopic
+from stack.aws.sns_topic_policy import SnsTopicPolicy
 from stack.iam import Account
 
 

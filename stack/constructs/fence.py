@@ -7,17 +7,17 @@ read through the VPC's Secrets Manager endpoint. Its security group allows nothi
 
 from __future__ import annotations
 
-from cdktf import AssetType, TerraformAsset
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
 from aspects import facts
 from stack import controller_contract, iam, naming
+from stack.aws.cloudwatch_log_group import CloudwatchLogGroup
+from stack.aws.iam_role import IamRole
+from stack.aws.iam_role_policy import IamRolePolicy
+from stack.aws.lambda_function import LambdaFunction
+from stack.aws.security_group import SecurityGroup
+from stack.aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from stack.cdk import AssetType, TerraformAsset
 from stack.config import Config
 from stack.iam import Account
 from stack.lambda_package import fence_package_source

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
 from stack import iam, naming
+from stack.aws.kms_alias import KmsAlias
+from stack.aws.kms_key import KmsKey
 from stack.iam import Account
 
 DELETION_WINDOW_DAYS = 7  # the shortest KMS allows: the stack stays destroyable

@@ -12,21 +12,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.dms_endpoint import DmsEndpoint, DmsEndpointPostgresSettings
-from cdktf_cdktf_provider_aws.dms_replication_instance import DmsReplicationInstance
-from cdktf_cdktf_provider_aws.dms_replication_subnet_group import DmsReplicationSubnetGroup
-from cdktf_cdktf_provider_aws.dms_replication_task import DmsReplicationTask
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from constructs import Construct
 
 from aspects.facts import ERROR_POLICIES
 from stack import iam, naming
+from stack.aws.cloudwatch_log_group import CloudwatchLogGroup
+from stack.aws.dms_endpoint import DmsEndpoint, DmsEndpointPostgresSettings
+from stack.aws.dms_replication_instance import DmsReplicationInstance
+from stack.aws.dms_replication_subnet_group import DmsReplicationSubnetGroup
+from stack.aws.dms_replication_task import DmsReplicationTask
+from stack.aws.iam_role import IamRole
+from stack.aws.iam_role_policy import IamRolePolicy
+from stack.aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from stack.aws.security_group import SecurityGroup
+from stack.aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from stack.cdk import TerraformResourceLifecycle
 from stack.config import MigrationConfig
 from stack.iam import Account
 

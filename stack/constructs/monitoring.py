@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 
-from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
-from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from constructs import Construct
 
 from aspects import facts
 from stack import controller_contract, naming
+from stack.aws.cloudwatch_dashboard import CloudwatchDashboard
+from stack.aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from stack.config import MonitoringConfig
 
 LATENCY_METRICS = dict(zip(("alarm_latency_source", "alarm_latency_target"), facts.LAG_METRICS, strict=True))

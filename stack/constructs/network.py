@@ -8,32 +8,32 @@ from __future__ import annotations
 
 import ipaddress
 
-from cdktf import Fn
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
-    DataAwsAvailabilityZones,
-    DataAwsAvailabilityZonesFilter,
-)
-from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
-from cdktf_cdktf_provider_aws.ec2_transit_gateway_vpc_attachment import Ec2TransitGatewayVpcAttachment
-from cdktf_cdktf_provider_aws.flow_log import FlowLog
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.route import Route
-from cdktf_cdktf_provider_aws.route_table import RouteTable
-from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.subnet import Subnet
-from cdktf_cdktf_provider_aws.vpc import Vpc
-from cdktf_cdktf_provider_aws.vpc_endpoint import VpcEndpoint
-from cdktf_cdktf_provider_aws.vpc_peering_connection import VpcPeeringConnection
-from cdktf_cdktf_provider_aws.vpc_peering_connection_options import VpcPeeringConnectionOptions
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
-from cdktf_cdktf_provider_aws.vpn_gateway import VpnGateway
-from cdktf_cdktf_provider_aws.vpn_gateway_route_propagation import VpnGatewayRoutePropagation
 from constructs import Construct
 
 from stack import iam, naming
+from stack.aws.cloudwatch_log_group import CloudwatchLogGroup
+from stack.aws.data_aws_availability_zones import (
+    DataAwsAvailabilityZones,
+    DataAwsAvailabilityZonesFilter,
+)
+from stack.aws.default_security_group import DefaultSecurityGroup
+from stack.aws.ec2_transit_gateway_vpc_attachment import Ec2TransitGatewayVpcAttachment
+from stack.aws.flow_log import FlowLog
+from stack.aws.iam_role import IamRole
+from stack.aws.iam_role_policy import IamRolePolicy
+from stack.aws.route import Route
+from stack.aws.route_table import RouteTable
+from stack.aws.route_table_association import RouteTableAssociation
+from stack.aws.security_group import SecurityGroup
+from stack.aws.subnet import Subnet
+from stack.aws.vpc import Vpc
+from stack.aws.vpc_endpoint import VpcEndpoint
+from stack.aws.vpc_peering_connection import VpcPeeringConnection
+from stack.aws.vpc_peering_connection_options import VpcPeeringConnectionOptions
+from stack.aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from stack.aws.vpn_gateway import VpnGateway
+from stack.aws.vpn_gateway_route_propagation import VpnGatewayRoutePropagation
+from stack.cdk import Fn
 from stack.config import NetworkConfig
 from stack.iam import Account
 

@@ -10,44 +10,44 @@ import functools
 import json
 from collections.abc import Callable
 
-from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_aws.backup_vault import BackupVault
-from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
-from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
-from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
-from cdktf_cdktf_provider_aws.dms_endpoint import DmsEndpoint
-from cdktf_cdktf_provider_aws.dms_replication_instance import DmsReplicationInstance
-from cdktf_cdktf_provider_aws.dms_replication_task import DmsReplicationTask
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
-from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
-from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
-from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
-from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
-from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
+from constructs import Construct
+
+from stack.aws.backup_vault import BackupVault
+from stack.aws.cloudwatch_event_rule import CloudwatchEventRule
+from stack.aws.cloudwatch_event_target import CloudwatchEventTarget
+from stack.aws.cloudwatch_log_group import CloudwatchLogGroup
+from stack.aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from stack.aws.default_security_group import DefaultSecurityGroup
+from stack.aws.dms_endpoint import DmsEndpoint
+from stack.aws.dms_replication_instance import DmsReplicationInstance
+from stack.aws.dms_replication_task import DmsReplicationTask
+from stack.aws.iam_role_policy import IamRolePolicy
+from stack.aws.kms_key import KmsKey
+from stack.aws.lambda_function import LambdaFunction
+from stack.aws.lambda_permission import LambdaPermission
+from stack.aws.rds_cluster import RdsCluster
+from stack.aws.rds_cluster_instance import RdsClusterInstance
+from stack.aws.rds_cluster_parameter_group import (
     RdsClusterParameterGroup,
     RdsClusterParameterGroupParameter,
 )
-from cdktf_cdktf_provider_aws.route53_record import Route53Record
-from cdktf_cdktf_provider_aws.route53_zone import Route53Zone
-from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
-from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
-from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+from stack.aws.route53_record import Route53Record
+from stack.aws.route53_zone import Route53Zone
+from stack.aws.s3_bucket import S3Bucket
+from stack.aws.s3_bucket_policy import S3BucketPolicy
+from stack.aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from stack.aws.s3_bucket_server_side_encryption_configuration import (
     S3BucketServerSideEncryptionConfigurationA,
     S3BucketServerSideEncryptionConfigurationRuleA,
 )
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupIngress
-from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
-from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
-from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
-from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
-from cdktf_cdktf_provider_aws.ssm_parameter import SsmParameter
-from cdktf_cdktf_provider_aws.subnet import Subnet
-from constructs import Construct
-
+from stack.aws.security_group import SecurityGroup, SecurityGroupIngress
+from stack.aws.sns_topic import SnsTopic
+from stack.aws.sns_topic_policy import SnsTopicPolicy
+from stack.aws.sqs_queue import SqsQueue
+from stack.aws.sqs_queue_policy import SqsQueuePolicy
+from stack.aws.ssm_parameter import SsmParameter
+from stack.aws.subnet import Subnet
+from stack.cdk import TerraformResourceLifecycle
 from stack.controller_contract import settings as controller_settings
 
 MIN_FUNCTION_TIMEOUT_SECONDS = controller_settings.MIN_FUNCTION_TIMEOUT_SECONDS

@@ -5,11 +5,11 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from cdktf import App, TerraformStack
-from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from aspects.engine import Outcome, evaluate
 from aspects.registry import RULES
+from stack.aws.provider import AwsProvider
+from stack.cdk import App, TerraformStack
 from stack.tagging import RequiredTags
 from tests.aspects.cases import CASES, EXTRA_CASES, SUFFIX
 

@@ -6,16 +6,17 @@ import inspect
 import sys
 
 import pytest
-from cdktf import TerraformResource
 
 import stack.migration_stack  # noqa: F401  (imports every binding the stack uses)
 from aspects.taggable import is_taggable
+from stack.cdk import TerraformResource
+from stack.toolchain import CURRENT
 
 
 def test_source_reading_matches_the_classes():
     classes = {}
     for name, module in list(sys.modules.items()):
-        if name.startswith("cdktf_cdktf_provider_aws.") and module is not None:
+        if name.startswith(CURRENT.provider + ".") and module is not None:
             for _, cls in inspect.getmembers(module, inspect.isclass):
                 if issubclass(cls, TerraformResource) and cls is not TerraformResource and cls.__module__ == name:
                     classes[cls.TF_RESOURCE_TYPE] = cls

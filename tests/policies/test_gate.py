@@ -8,10 +8,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import yaml
-from cdktf import App
 
 from aspects.registry import RULES
 from policies import gate
+from stack.cdk import App
 from stack.config import Config
 from stack.migration_stack import MigrationStack
 from tests.conftest import ROOT

@@ -6,10 +6,10 @@ import itertools
 import json
 
 import pytest
-from cdktf import App, TerraformStack
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 
 from aspects.registry import RULES
+from stack.aws.provider import AwsProvider, AwsProviderDefaultTags
+from stack.cdk import App, TerraformStack
 from stack.tagging import RequiredTags
 from tests.aspects.cases import CASES
 from tests.aspects.test_rules import TAGS

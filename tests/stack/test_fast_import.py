@@ -8,9 +8,11 @@ import sys
 
 import pytest
 
+from stack.toolchain import CURRENT
 from tests.conftest import ROOT
 
-PROBE = "import sys; import main; main.main(); print('PACKAGE_INIT', hasattr(sys.modules['cdktf_cdktf_provider_aws'], '__all__'))"
+PROBE = ("import sys; import main; from stack.toolchain import CURRENT; main.main(); "
+         "print('PACKAGE_INIT', hasattr(sys.modules[CURRENT.provider], '__all__'))")
 
 
 @pytest.mark.slow
@@ -22,6 +24,6 @@ def test_fast_and_stock_paths_are_byte_identical(synthesized, tmp_path):
     env.update(MIGRATION_FAST_IMPORT="0", CDKTF_OUTDIR=str(out), PYTHONPATH=str(ROOT))
     result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=600, check=True)
-    assert not hasattr(sys.modules["cdktf_cdktf_provider_aws"], "__all__")  # here, the package __init__ never ran
+    assert not hasattr(sys.modules[CURRENT.provider], "__all__")  # here, the package __init__ never ran
     assert "PACKAGE_INIT True" in result.stdout  # there, the switch really turned the fast path off
     assert (out / "stacks" / synthesized.config.stack_name / "cdk.tf.json").read_bytes() == synthesized.path.read_bytes()
