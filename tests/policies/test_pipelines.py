@@ -42,7 +42,8 @@ def test_actionlint_catches_a_broken_workflow(tmp_path):
 def test_the_workflow_gates_and_publishes_the_gates_own_reports():
     workflow = yaml.safe_load(WORKFLOW.read_text())
     steps = workflow["jobs"]["gate"]["steps"]
-    assert any(step.get("run") == "make gate" for step in steps)
+    assert any(step.get("run") == "make gate TOOLCHAIN=${{ matrix.toolchain }}" for step in steps)
+    assert workflow["jobs"]["gate"]["strategy"]["matrix"]["toolchain"] == ["cdktf", "cdktn"]
     uses = {step["uses"].split("@")[0]: step.get("with", {}) for step in steps if "uses" in step}
     assert uses["github/codeql-action/upload-sarif"]["sarif_file"] == "reports/gate.sarif"
     assert uses["mikepenz/action-junit-report"]["report_paths"] == "reports/gate-junit.xml"
