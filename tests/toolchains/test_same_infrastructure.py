@@ -42,7 +42,7 @@ def differences(by_toolchain: dict[str, dict]) -> dict[str, dict[str, object]]:
 def both(synthesized, tmp_path_factory) -> dict[str, dict]:
     other = next(t for t in TOOLCHAINS.values() if t is not CURRENT)
     python = VENVS[other.name] / "bin" / "python"
-    if not python.is_file():
+    if not any(VENVS[other.name].glob(".deps-*")):  # the Makefile's mark of a finished install
         message = f"{other.name} is not installed: make deps TOOLCHAIN={other.name}"
         if os.environ.get("MIGRATION_TOOLCHAINS_BOTH") == "1":
             pytest.fail(message)
