@@ -41,11 +41,11 @@ def _field_schemas() -> dict[str, dict]:
 
 def table() -> str:
     rows = ["| Setting (JSON path) | Environment variable | Meaning | Allowed | Default |", "|---|---|---|---|---|"]
-    schemas, values = _field_schemas(), defaults()
+    schemas, values, infos = _field_schemas(), defaults(), settings()
     for path, env in env_names().items():
         default = values[path]
         shown = ",".join(map(str, default)) if isinstance(default, list) else json.dumps(default)
-        rows.append(f"| `{path}` | `{env}` | {settings()[path].description} | {_allowed(schemas[path])} | `{shown}` |")
+        rows.append(f"| `{path}` | `{env}` | {infos[path].description} | {_allowed(schemas[path])} | `{shown}` |")
     return "\n".join(rows)
 
 

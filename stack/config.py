@@ -127,6 +127,18 @@ def rule(check: Callable[[Any], str | None]) -> AfterValidator:
     return AfterValidator(validate)
 
 
+def matching(pattern: re.Pattern[str], problem: str | Callable[[str], str], *, or_empty: bool = False) -> Any:
+    """A string that matches `pattern` (or is empty, with `or_empty`); the JSON Schema carries the pattern."""
+
+    def check(value: str) -> str | None:
+        if (or_empty and not value) or pattern.match(value):
+            return None
+        return problem(value) if callable(problem) else problem
+
+    shown = f"^$|{pattern.pattern}" if or_empty else pattern.pattern
+    return Annotated[str, rule(check), Field(json_schema_extra={"pattern": shown})]
+
+
 def one_of(choices: tuple[str, ...] | list[str], why: str = "") -> Any:
     def check(value: str) -> str | None:
         return None if value in choices else f"must be one of {', '.join(choices)}{why}, got {value!r}"
@@ -209,8 +221,7 @@ class NetworkConfig(Section):
 
     migration_vpc_cidr: Cidr = Field("10.20.0.0/16", description="CIDR of the migration VPC (/16 to /24); 3 private "
                                      "subnets are carved from it")
-    production_vpc_id: Annotated[str, rule(lambda v: None if not v or VPC_ID.match(v) else
-                                           f"{v!r} is not a VPC id such as vpc-0a1b2c3d")] = Field(
+    production_vpc_id: matching(VPC_ID, lambda v: f"{v!r} is not a VPC id such as vpc-0a1b2c3d", or_empty=True) = Field(
         "", description="Existing production VPC to peer with; empty creates one from production_vpc_cidr")
     production_vpc_cidr: Cidr = Field("10.30.0.0/16", description="CIDR of the production VPC (existing or "
                                       "created); must not overlap the others")
@@ -218,8 +229,7 @@ class NetworkConfig(Section):
         (f"{rt!r} is not a route table id such as rtb-0a1b2c3d" for rt in v if not ROUTE_TABLE_ID.match(rt)), None))] \
         = Field((), description="Route tables of an existing production VPC that get a route back")
     onprem_cidr: Cidr = Field("172.16.0.0/16", description="CIDR of the on-prem network holding the source PostgreSQL")
-    onprem_transit_gateway_id: Annotated[str, rule(lambda v: None if not v or TGW_ID.match(v) else
-                                                   f"{v!r} is not a transit gateway id")] = Field(
+    onprem_transit_gateway_id: matching(TGW_ID, lambda v: f"{v!r} is not a transit gateway id", or_empty=True) = Field(
         "", description="Transit gateway that reaches on-prem; empty attaches a virtual private gateway for a "
                         "site-to-site VPN")
     availability_zones: Annotated[Strings, rule(_zones)] = Field(
@@ -411,13 +421,12 @@ class MigrationConfig(Section):
     heartbeat_schema: Annotated[str, rule(_identifier("schema name"))] = Field(
         "awsdms_heartbeat", description="Schema of the DMS heartbeat table on both databases (not the migrated "
                                         "schema)")
-    controller_secret_arn: Annotated[str, rule(lambda v: None if not v or SECRET_ARN.match(v) else
-                                               "must be the ARN of an existing Secrets Manager secret, or empty for "
-                                               "the RDS-managed master secret")] = Field(
+    controller_secret_arn: matching(SECRET_ARN, "must be the ARN of an existing Secrets Manager secret, or empty "
+                                                "for the RDS-managed master secret", or_empty=True) = Field(
         "", description="EXISTING secret of the database role the controller uses through the Data API (sequences, "
                         "data gates); empty: the RDS-managed master secret")
-    controller_secret_kms_key_arn: Annotated[str, rule(lambda v: None if not v or KMS_KEY_ARN.match(v) else
-                                                       "must be the ARN of a customer-managed KMS key")] = Field(
+    controller_secret_kms_key_arn: matching(KMS_KEY_ARN, "must be the ARN of a customer-managed KMS key",
+                                            or_empty=True) = Field(
         "", description="Customer-managed KMS key of controller_secret_arn (with it only)")
     assessment_exclusions: Annotated[Strings, rule(_exclusions)] = Field(
         (), description="Premigration assessments left out of every run, each <name>=<reason>")
@@ -457,14 +466,11 @@ class MigrationConfig(Section):
 class DnsConfig(Section):
     """The weighted name the applications connect to."""
 
-    zone_name: Annotated[str, rule(lambda v: None if DNS_NAME.match(v) else
-                                   f"{v!r} is not a lowercase DNS name with at least two labels")] = Field(
+    zone_name: matching(DNS_NAME, lambda v: f"{v!r} is not a lowercase DNS name with at least two labels") = Field(
         "payments-db.internal", description="Hosted zone of the weighted database name")
-    record_name: Annotated[str, rule(lambda v: None if DNS_LABEL.match(v) else
-                                     f"{v!r} must be one lowercase DNS label")] = Field(
+    record_name: matching(DNS_LABEL, lambda v: f"{v!r} must be one lowercase DNS label") = Field(
         "db", description="Label of the weighted writer name (reads and writes) in the zone")
-    reader_record_name: Annotated[str, rule(lambda v: None if DNS_LABEL.match(v) else
-                                            f"{v!r} must be one lowercase DNS label")] = Field(
+    reader_record_name: matching(DNS_LABEL, lambda v: f"{v!r} must be one lowercase DNS label") = Field(
         "db-ro", description="Label of the weighted reader name (read-only traffic) in the zone")
     ttl_seconds: Whole(*RECORD_TTL_SECONDS, "short, so a weight change takes effect within minutes") = Field(
         60, description="TTL of both weighted records, in seconds")
@@ -570,8 +576,7 @@ class MonitoringConfig(Section):
 class BackupConfig(Section):
     """The scheduled AWS Backup plan of the Aurora cluster."""
 
-    schedule: Annotated[str, rule(lambda v: None if BACKUP_SCHEDULE.match(v) else
-                                  f"{v!r} must be a cron(...) or rate(...) expression")] = Field(
+    schedule: matching(BACKUP_SCHEDULE, lambda v: f"{v!r} must be a cron(...) or rate(...) expression") = Field(
         "cron(0 5 * * ? *)", description="AWS Backup schedule (cron or rate expression)")
     retention_days: Whole(7, 36500) = Field(35, description="Days AWS Backup keeps each recovery point")
 
@@ -579,17 +584,14 @@ class BackupConfig(Section):
 class StateConfig(Section):
     """Optional S3 remote state; local state when `bucket` is empty."""
 
-    bucket: Annotated[str, rule(lambda v: None if not v or S3_BUCKET.match(v) else
-                                f"{v!r} is not an S3 bucket name")] = Field(
+    bucket: matching(S3_BUCKET, lambda v: f"{v!r} is not an S3 bucket name", or_empty=True) = Field(
         "", description="S3 bucket of the remote state; empty keeps local state")
     key: Annotated[str, rule(lambda v: None if not v or (not v.startswith("/") and v.endswith(".tfstate")) else
                              f"{v!r} must be a relative object key ending in .tfstate")] = Field(
         "", description="Object key of the remote state (default migration-<suffix>/terraform.tfstate)")
-    region: Annotated[str, rule(lambda v: None if not v or REGION.match(v) else
-                                f"{v!r} is not an AWS region code")] = Field(
+    region: matching(REGION, lambda v: f"{v!r} is not an AWS region code", or_empty=True) = Field(
         "", description="Region of the state bucket (default: region)")
-    kms_key_arn: Annotated[str, rule(lambda v: None if not v or KMS_KEY_ARN.match(v) else
-                                     "must be a KMS key ARN")] = Field(
+    kms_key_arn: matching(KMS_KEY_ARN, "must be a KMS key ARN", or_empty=True) = Field(
         "", description="KMS key of the state object (default: the bucket's)")
 
     @model_validator(mode="after")
@@ -613,8 +615,7 @@ class Config(BaseSettings):
     environment_suffix: Annotated[str, rule(_suffix)] = Field(
         "sbx01", validation_alias=AliasChoices("environment_suffix", "ENVIRONMENT_SUFFIX"),
         description="Suffix of every physical name; a-z, 0-9, '-', no environment word, region or account id")
-    region: Annotated[str, rule(lambda v: None if REGION.match(v) else
-                                f"{v!r} is not an AWS region code such as us-east-1")] = Field(
+    region: matching(REGION, lambda v: f"{v!r} is not an AWS region code such as us-east-1") = Field(
         "us-east-1", description="AWS region to deploy to (never written into names)")
     owner: TagValue = Field("platform-engineering", description="Owner tag on every resource")
     cost_center: TagValue = Field("cc-payments", description="CostCenter tag on every resource")

@@ -62,7 +62,11 @@ def select(environ: dict[str, str] | os._Environ = os.environ) -> Toolchain:
     raise ToolchainError("neither cdktf nor cdktn is installed: run make gate (or make gate TOOLCHAIN=cdktn)")
 
 
-CURRENT = select()
+try:
+    CURRENT = select()
+except ToolchainError as error:  # a user's mistake at any entry point: the rule, no traceback, nothing written
+    sys.stderr.write(f"error: {error}\n")
+    raise SystemExit(2) from None
 
 
 def real_name(alias: str) -> str:

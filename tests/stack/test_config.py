@@ -138,3 +138,24 @@ def test_every_field_has_an_environment_variable():
     assert names["environment_suffix"] == "ENVIRONMENT_SUFFIX"
     assert names["dns.ttl_seconds"] == "MIGRATION_DNS_TTL_SECONDS"
     assert len(set(names.values())) == len(names)
+
+
+def test_a_config_file_may_name_its_json_schema(tmp_path):
+    """Editors find docs/config.schema.json through the file's "$schema" key; the loader ignores it."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"$schema": "../docs/config.schema.json", "dns": {"ttl_seconds": 30}}))
+    assert load({"MIGRATION_CONFIG_FILE": str(path)}).dns.ttl_seconds == 30
+
+
+def test_the_json_schema_describes_the_file_the_loader_reads():
+    """Every default config validates against the generated schema, and a value out of a field's bounds does not."""
+    import jsonschema
+
+    from scripts.config_reference import json_schema
+
+    schema = json_schema()
+    jsonschema.validate(cfg.to_dict(Config()), schema)
+    broken = cfg.to_dict(Config())
+    broken["database"]["port"] = 80
+    with pytest.raises(jsonschema.ValidationError, match="80 is less than the minimum of 1150"):
+        jsonschema.validate(broken, schema)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,19 @@ def test_the_comparison_sees_a_changed_argument():
     changed["resource"]["aws_vpc"]["vpc"]["cidr_block"] = "10.21.0.0/16"
     assert differences({"cdktf": document, "cdktn": changed}) == {
         "resource.aws_vpc.vpc.cidr_block": {"cdktf": "10.20.0.0/16", "cdktn": "10.21.0.0/16"}}
+
+
+@pytest.mark.parametrize(("name", "rule"), [("bogus", "must be one of cdktf, cdktn"),
+                                            ("OTHER", "is not installed in this environment")])
+def test_a_toolchain_that_cannot_be_used_is_refused_before_anything_is_written(tmp_path, name, rule):
+    other = next(t for t in TOOLCHAINS.values() if t is not CURRENT)
+    name = other.name if name == "OTHER" else name
+    env = {**os.environ, "MIGRATION_TOOLCHAIN": name, "CDKTF_OUTDIR": str(tmp_path / "out")}
+    result = subprocess.run([sys.executable, "main.py"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "error: MIGRATION_TOOLCHAIN" in result.stderr and rule in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
 
 
 def test_each_environment_has_one_toolchain():
