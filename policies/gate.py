@@ -86,9 +86,13 @@ def run_checkov(stack_dir: Path, load_external: bool) -> list:
     from checkov.runner_filter import RunnerFilter
     from checkov.terraform_json.runner import TerraformJsonRunner
 
+    from policies.twin import scanning
+
     runner = TerraformJsonRunner()
-    report = runner.run(root_folder=str(stack_dir), external_checks_dir=[str(CHECKS_DIR)] if load_external else None,
-                        runner_filter=RunnerFilter(framework=["terraform_json"], show_progress_bar=False))
+    with scanning(stack_dir):  # in-process, there is no command line for the twins to read the root from
+        report = runner.run(root_folder=str(stack_dir),
+                            external_checks_dir=[str(CHECKS_DIR)] if load_external else None,
+                            runner_filter=RunnerFilter(framework=["terraform_json"], show_progress_bar=False))
     return [(record, status) for status, records in (("passed", report.passed_checks),
                                                      ("failed", report.failed_checks),
                                                      ("skipped", report.skipped_checks)) for record in records]

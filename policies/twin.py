@@ -3,7 +3,10 @@
 The aspects judge the stack while it is built; the twins judge the file that will be deployed, so an
 escape hatch (add_override) or a hand edit made after synth cannot slip through. A twin judges the
 file checkov is scanning (rules may look at other resources of it, and checkov's per-resource view
-wraps every value in a list), and applies the engine's own suppression policy to suppressions found
+wraps every value in a list), found from checkov's documented inputs only: the scanned file's path, relative
+to the scan's root folder as checkov reports it; that root, from checkov's command line and config file (or
+declared by an in-process caller, the gate); and the resource's CDKTF metadata, which checkov passes through
+verbatim and which confirms the file. It applies the engine's own suppression policy to suppressions found
 in it: a valid one (known rule, suppressible, reason of 10+ characters) makes the result SKIPPED with
 its reason; any other is a failure of MIG-SUP-001 on that resource.
 """
@@ -11,10 +14,13 @@ its reason; any other is a failure of MIG-SUP-001 on that resource.
 from __future__ import annotations
 
 import functools
-import inspect
 import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import yaml
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
@@ -29,29 +35,90 @@ CATEGORY = {"ENC": CheckCategories.ENCRYPTION, "TLS": CheckCategories.ENCRYPTION
 
 
 class ScannedFileUnknownError(RuntimeError):
-    """checkov did not say which file it is scanning: the twin cannot judge (and fails rather than guess)."""
+    """The file checkov is scanning cannot be located for sure: the twin fails rather than guess."""
 
 
-def scanned_path(scanned_file: str) -> Path:
-    """The absolute path of the file checkov is scanning.
+# Roots declared by a caller that runs checkov's runner in-process (the gate). Process-wide, not a context
+# variable: checkov may run checks on worker threads, which start with an empty context.
+_DECLARED: list[Path] = []
+# checkov's documented CLI: the options (and the config-file keys) that say what it scans.
+DIRECTORY_FLAGS, CONFIG_FLAG = ("-d", "--directory"), "--config-file"
+DEFAULT_CONFIGS = (".checkov.yaml", ".checkov.yml")
 
-    checkov hands a check the path relative to the scan's root folder; the runner that called it holds
-    the absolute one (`full_file_path`, next to the same `scanned_file`). A scan of `-f file` passes it
-    whole.
-    """
-    frame = inspect.currentframe()
+
+@contextmanager
+def scanning(root: Path) -> Iterator[None]:
+    """Declare the root folder of an in-process checkov run, which the command line does not show."""
+    _DECLARED.append(root.resolve())
     try:
-        while frame is not None:
-            local = frame.f_locals
-            if local.get("scanned_file") == scanned_file and isinstance(local.get("full_file_path"), str):
-                return Path(local["full_file_path"])
-            frame = frame.f_back
+        yield
     finally:
-        del frame
-    candidate = Path(scanned_file)
-    if candidate.is_absolute() and candidate.is_file():
-        return candidate
-    raise ScannedFileUnknownError(f"cannot locate the scanned file {scanned_file!r}")
+        _DECLARED.pop()
+
+
+def _option_values(argv: list[str], flags: tuple[str, ...]) -> list[str]:
+    values = []
+    for i, arg in enumerate(argv):
+        if arg in flags and i + 1 < len(argv):
+            values.append(argv[i + 1])
+        values += [arg.split("=", 1)[1] for flag in flags if flag.startswith("--") and arg.startswith(flag + "=")]
+    return values
+
+
+def _config(argv: list[str], cwd: Path) -> dict:
+    """checkov's config file: --config-file, else .checkov.yaml in the working directory (as checkov reads it)."""
+    named = _option_values(argv, (CONFIG_FLAG,))
+    candidates = [cwd / named[-1]] if named else [cwd / name for name in DEFAULT_CONFIGS]
+    for path in candidates:
+        if path.is_file():
+            loaded = yaml.safe_load(path.read_text()) or {}
+            return loaded if isinstance(loaded, dict) else {}
+    return {}
+
+
+def _listed(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)] if value else []
+
+
+def candidates(scanned_file: str, argv: list[str], cwd: Path) -> list[Path]:
+    """Where `scanned_file` can be. checkov names it relative to the scan's root folder: a -d directory, or the
+    working directory for a -f file. The roots are the caller's declaration, else checkov's command line and
+    config file (its documented interface)."""
+    relative = scanned_file.lstrip("/\\")
+    declared = list(_DECLARED)
+    roots = [*declared] if declared else [
+        cwd, *(cwd / d for d in [*_option_values(argv, DIRECTORY_FLAGS), *_listed(_config(argv, cwd).get("directory"))])]
+    unique = {path.resolve(): path for path in (root / relative for root in roots) if path.is_file()}
+    return list(unique.values())
+
+
+LINE_MARKERS = ("__startline__", "__endline__")  # checkov adds these to every object it parses
+
+
+def _unmarked(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _unmarked(v) for k, v in value.items() if k not in LINE_MARKERS}
+    return [_unmarked(v) for v in value] if isinstance(value, list) else value
+
+
+def holds(document: dict, kind: str, name: str, conf: dict) -> bool:
+    """Whether the document has this resource with the metadata checkov handed over (CDKTF's "//", which
+    checkov passes through as written: construct path, unique id, suppressions)."""
+    body = document.get("resource", {}).get(kind, {}).get(name)
+    meta = conf.get("//")
+    meta = meta[0] if isinstance(meta, list) else meta
+    return body is not None and body.get("//") == _unmarked(meta)
+
+
+def scanned_document(scanned_file: str, kind: str, name: str, conf: dict) -> tuple[Path, dict]:
+    """The document checkov is scanning: the one candidate that holds this resource as checkov saw it."""
+    matches = [(path, document) for path in candidates(scanned_file, sys.argv, Path.cwd())
+               if holds(document := document_of(path), kind, name, conf)]
+    if len(matches) != 1:
+        why = "found nowhere" if not matches else f"ambiguous between {', '.join(str(p) for p, _ in matches)}"
+        raise ScannedFileUnknownError(f"cannot locate the scanned file {scanned_file!r} ({why}); scan it with "
+                                      "-f <file>, or with -d <folder> on checkov's command line")
+    return matches[0]
 
 
 @functools.lru_cache(maxsize=64)
@@ -69,40 +136,29 @@ def suffix_of(document: dict) -> str:
     return tags.get("EnvironmentSuffix", "")
 
 
-def resource_in(document: dict, conf: dict) -> Resource | None:
-    """The resource of `conf` in the document, found by its construct path (CDKTF's metadata)."""
-    meta = conf.get("//")
-    meta = meta[0] if isinstance(meta, list) else meta
-    path = ((meta or {}).get("metadata") or {}).get("path")
-    for kind, items in document.get("resource", {}).items():
-        for name, body in items.items():
-            if body.get("//", {}).get("metadata", {}).get("path") == path:
-                return Resource(kind, name, body, document, suffix_of(document), is_taggable(kind))
-    return None
-
-
 class Twin(BaseResourceCheck):
     """Finds the scanned resource in its own document before judging it."""
 
     def run(self, scanned_file, entity_configuration, entity_name, entity_type, skip_info):
-        self.scanned_file = scanned_file
-        result = super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)
-        suppressed = getattr(self, "_suppressed", None)
-        if suppressed is not None:
-            result.update(result=CheckResult.SKIPPED, suppress_comment=suppressed)
-            self._suppressed = None
+        # checkov calls a check through run() with the scanned file, then scan_resource_conf() with the resource.
+        self.scanned = (scanned_file, entity_type, entity_name)
+        self._suppressed = None
+        try:
+            result = super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)
+        finally:
+            self.scanned = None
+        if self._suppressed is not None:
+            result.update(result=CheckResult.SKIPPED, suppress_comment=self._suppressed)
         return result
 
     def resource(self, conf: dict) -> Resource | None:
+        scanned_file, kind, name = self.scanned
         try:
-            path = scanned_path(self.scanned_file)
+            _, document = scanned_document(scanned_file, kind, name, conf)
         except ScannedFileUnknownError as error:
             self.details.append(str(error))
             return None
-        found = resource_in(document_of(path), conf)
-        if found is None:
-            self.details.append(f"resource not found in {path}")
-        return found
+        return Resource(kind, name, document["resource"][kind][name], document, suffix_of(document), is_taggable(kind))
 
 
 class AspectTwin(Twin):
@@ -114,7 +170,6 @@ class AspectTwin(Twin):
                          categories=[category], supported_resources=supported)
 
     def scan_resource_conf(self, conf: dict) -> CheckResult:
-        self._suppressed = None
         resource = self.resource(conf)
         if resource is None:
             return CheckResult.FAILED
