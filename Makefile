@@ -25,7 +25,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # pytest processes: one per core, at most 4 (each may run a synth and a PostgreSQL); 0 runs one process.
 TEST_WORKERS ?= auto
 
-.PHONY: gate synth test integration lint bench outputs compare deps clean
+.PHONY: gate synth test integration lint bench outputs compare deps checkov-newest clean
 
 gate: $(DEPS)
 	$(BIN)/python -m policies.gate
@@ -73,6 +73,18 @@ compare: $(DEPS)
 	MIGRATION_TOOLCHAINS_BOTH=1 $(BIN)/python -m pytest -p no:cacheprovider tests/toolchains -q
 
 deps: $(DEPS)
+
+# The checkov agreement suite (tests/policies) on the newest checkov release as well: its own environment,
+# the pinned one with checkov (and what it needs) upgraded, so a release that breaks the twins shows here first.
+CHECKOV_NEWEST := .venv-checkov-newest
+checkov-newest: $(DEPS)
+	test -x $(CHECKOV_NEWEST)/bin/python || $(PYTHON) -m venv $(CHECKOV_NEWEST)
+	$(CHECKOV_NEWEST)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt \
+		-r toolchains/$(TOOLCHAIN).txt -c constraints.txt
+	$(CHECKOV_NEWEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade checkov
+	@echo "checkov pinned $$($(BIN)/checkov --version), newest $$($(CHECKOV_NEWEST)/bin/checkov --version)"
+	$(CHECKOV_NEWEST)/bin/python -m pytest -p no:cacheprovider tests/policies -q \
+		$(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --maxprocesses 4 --dist loadscope --no-loadscope-reorder)
 
 clean:
 	rm -rf cdktf.out reports cfn-outputs .pytest_cache
