@@ -80,14 +80,19 @@ def _listed(value: object) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)] if value else []
 
 
+@functools.lru_cache(maxsize=8)
+def _command_line_roots(argv: tuple[str, ...], cwd: Path) -> list[Path]:
+    """The working directory and the -d folders of this checkov run (read once per run, not per check)."""
+    named = [*_option_values(list(argv), DIRECTORY_FLAGS), *_listed(_config(list(argv), cwd).get("directory"))]
+    return [cwd, *(cwd / d for d in named)]
+
+
 def candidates(scanned_file: str, argv: list[str], cwd: Path) -> list[Path]:
     """Where `scanned_file` can be. checkov names it relative to the scan's root folder: a -d directory, or the
     working directory for a -f file. The roots are the caller's declaration, else checkov's command line and
     config file (its documented interface)."""
     relative = scanned_file.lstrip("/\\")
-    declared = list(_DECLARED)
-    roots = [*declared] if declared else [
-        cwd, *(cwd / d for d in [*_option_values(argv, DIRECTORY_FLAGS), *_listed(_config(argv, cwd).get("directory"))])]
+    roots = list(_DECLARED) or _command_line_roots(tuple(argv), cwd)
     unique = {path.resolve(): path for path in (root / relative for root in roots) if path.is_file()}
     return list(unique.values())
 

@@ -16,6 +16,7 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -24,16 +25,14 @@ SWITCH = "MIGRATION_TOOLCHAIN"
 
 @dataclass(frozen=True)
 class Toolchain:
-    name: str
+    name: str  # as in make TOOLCHAIN=<name> and toolchains/<name>.txt
     framework: str  # the importable framework package
     provider: str  # the importable AWS provider bindings
-    cli: str  # the npm CLI that runs `synth`/`deploy` on cdktf.json
-    distributions: tuple[str, ...]  # what pip installs, for version reports
 
 
 TOOLCHAINS = {
-    "cdktf": Toolchain("cdktf", "cdktf", "cdktf_cdktf_provider_aws", "cdktf-cli", ("cdktf", "cdktf-cdktf-provider-aws")),
-    "cdktn": Toolchain("cdktn", "cdktn", "cdktn_provider_aws", "cdktn-cli", ("cdktn", "cdktn-provider-aws")),
+    "cdktf": Toolchain("cdktf", "cdktf", "cdktf_cdktf_provider_aws"),
+    "cdktn": Toolchain("cdktn", "cdktn", "cdktn_provider_aws"),
 }
 ALIASES = {"stack.cdk": "framework", "stack.aws": "provider"}
 
@@ -46,7 +45,7 @@ def _installed(toolchain: Toolchain) -> bool:
     return all(importlib.util.find_spec(p) is not None for p in (toolchain.framework, toolchain.provider))
 
 
-def select(environ: dict[str, str] | os._Environ = os.environ) -> Toolchain:
+def select(environ: Mapping[str, str] = os.environ) -> Toolchain:
     """The toolchain named by MIGRATION_TOOLCHAIN, or the only one installed (CDKTF when both are)."""
     name = environ.get(SWITCH, "")
     if name:
@@ -80,15 +79,15 @@ def real_name(alias: str) -> str:
 class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Imports `stack.cdk` / `stack.aws.*` as the chosen toolchain's own modules (one module object per name)."""
 
+    def __init__(self) -> None:
+        self.own_specs: dict[str, importlib.machinery.ModuleSpec] = {}
+
     def find_spec(self, fullname, path, target=None):
         try:
             real_name(fullname)
         except KeyError:
             return None
         return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
-
-    def __init__(self) -> None:
-        self.own_specs: dict[str, importlib.machinery.ModuleSpec] = {}
 
     def create_module(self, spec):
         module = importlib.import_module(real_name(spec.name))
