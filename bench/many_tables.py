@@ -24,7 +24,7 @@ GAP = 1_000_000
 
 
 def kind(statement: str) -> str:
-    from cutover import sql
+    from shared import sql
 
     for name in ("DATA_GATES", "SEQUENCE_PAGE", "SEQUENCE_APPLY", "WITHOUT_KEY_PAGE"):
         if statement == getattr(sql, name):

@@ -12,10 +12,11 @@ import logging
 import os
 import ssl
 
-from fence.service import SIDES, Fence, FenceRefusedError, Scope
+from fence.service import LAYERS, SIDES, Fence, FenceRefusedError, Scope
 
 LOG = logging.getLogger("fence")
-OPERATIONS = ("check", "fence", "unfence", "marker", "sequences")
+OPERATIONS = ("check", "measure", "fence", "unfence", "marker", "sequences")
+MAX_FLOORS = 100_000  # sequences whose floor one request may carry
 CONNECT_TIMEOUT_SECONDS = 10
 
 
@@ -48,9 +49,13 @@ def connect(side: str):
 
 def scope() -> Scope:
     env = os.environ
-    return Scope(roles=tuple(r for r in env["APPLICATION_ROLES"].split(",") if r),
-                 patterns=tuple(p for p in env["MIGRATED_SCHEMAS"].split(",") if p),
-                 control_table=env["CONTROL_TABLE"])
+    return Scope(roles=_names(env["APPLICATION_ROLES"]), patterns=_names(env["MIGRATED_SCHEMAS"]),
+                 control_table=env["CONTROL_TABLE"],
+                 allow={side: _names(env.get(f"{side.upper()}_ALLOWED_ROLES", "")) for side in SIDES})
+
+
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(name for name in value.split(",") if name)
 
 
 def parse(event: object) -> dict:
@@ -68,11 +73,21 @@ def parse(event: object) -> dict:
     gap = event.get("gap", 0)
     if operation == "sequences" and (not isinstance(gap, int) or gap < 1):
         raise RequestError("gap: a positive whole number")
-    unknown = set(event) - {"operation", "side", "token", "end_sessions", "gap"}
+    layer = event.get("layer", "all")
+    if layer not in LAYERS:
+        raise RequestError(f"layer: {layer!r} is not one of {', '.join(LAYERS)}")
+    floors = event.get("floors", {})
+    if not isinstance(floors, dict) or len(floors) > MAX_FLOORS or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in floors.items()):
+        raise RequestError(f"floors: an object of at most {MAX_FLOORS} sequence names to whole numbers")
+    for flag in ("end_sessions", "close"):
+        if not isinstance(event.get(flag, False), bool):
+            raise RequestError(f"{flag}: true or false")
+    unknown = set(event) - {"operation", "side", "token", "end_sessions", "close", "gap", "layer", "floors"}
     if unknown:
         raise RequestError(f"request: unknown field(s) {', '.join(sorted(unknown))}")
-    return {"operation": operation, "side": side, "token": token, "gap": gap,
-            "end_sessions": bool(event.get("end_sessions", False))}
+    return {"operation": operation, "side": side, "token": token, "gap": gap, "layer": layer, "floors": floors,
+            "end_sessions": event.get("end_sessions", False), "close": event.get("close", False)}
 
 
 def run(request: dict, fence: Fence) -> dict:
@@ -80,14 +95,17 @@ def run(request: dict, fence: Fence) -> dict:
     match request["operation"]:
         case "check":
             return fence.check(side)
+        case "measure":
+            return fence.measure(side)
         case "fence":
-            return fence.fence(side, token=request["token"], end_sessions=request["end_sessions"])
+            return fence.fence(side, token=request["token"], end_sessions=request["end_sessions"],
+                               close=request["close"])
         case "unfence":
-            return fence.unfence(side)
+            return fence.unfence(side, request["layer"])
         case "marker":
             return fence.marker(side, request["token"])
         case "sequences":
-            return fence.sequences(side, gap=request["gap"])
+            return fence.sequences(side, gap=request["gap"], floors=request["floors"])
     raise AssertionError(request["operation"])
 
 

@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 
 SOURCE_DIR = Path(__file__).resolve().parents[1] / "lambda"
-CONTROLLER = ("handler.py", "cutover")
-FENCE = ("fence_handler.py", "fence", "cutover/__init__.py", "cutover/sql.py", "cutover/sequences.py")
+CONTROLLER = ("handler.py", "cutover", "shared")
+FENCE = ("fence_handler.py", "fence", "shared")
 FENCE_LIBRARIES = ("pg8000", "scramp", "asn1crypto", "dateutil", "six")
 
 

@@ -60,7 +60,7 @@ class ThrowawayPostgres:
         data = self.root / "data"
         self._run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off " \
-                  "-c full_page_writes=off -c synchronous_commit=off"
+                  "-c full_page_writes=off -c synchronous_commit=off -c max_prepared_transactions=20"
         self._run("pg_ctl", "start", "-D", str(data), "-w", "-t", "60", "-l", str(self.root / "server.log"),
                   "-o", options)
         return self

@@ -268,7 +268,7 @@ class Controller:
                           {k: v for k, v in action_record(a).items() if k != "type"}, default=str) for a in actions],
                       would_become=decision.state.to_json())
         if any(isinstance(a, SyncSequences) for a in actions):
-            from cutover import sql
+            from shared import sql
 
             result["statements"] = [sql.SEQUENCES.strip()]
             result["sequences"] = {**self.gw.data.sequences(self.settings.sequence_gap, apply=False).summary(),
@@ -436,7 +436,7 @@ class Controller:
 
     def _list(self, command: Command, result: dict) -> dict:
         """One page (sql.PAGE_ROWS) of a list status only counts; `next` continues it, null at the end."""
-        from cutover import sql
+        from shared import sql
 
         if command.what == "sequences":
             rows, following = self.gw.data.sequence_page(self.settings.sequence_gap, command.after)
@@ -449,7 +449,7 @@ class Controller:
 
     def onprem_statement(self, gap: int) -> str:
         """The sync statement, for on-prem's psql: one statement however many sequences there are."""
-        from cutover import sql
+        from shared import sql
 
         return sql.inline(sql.SEQUENCES, schemas=",".join(self.settings.migrated_schemas), gap=gap, apply=True)
 

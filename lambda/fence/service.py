@@ -1,11 +1,14 @@
 """The fence's operations over one connection per database; the handler supplies the connections.
 
-Sides are named as the controller names them: `onprem` and `aurora`. Every operation is idempotent:
-fencing a fenced side revokes nothing more and records nothing twice; lifting an open side grants nothing.
+Sides are named as the controller names them: `onprem` and `aurora`. Every operation is idempotent: fencing a
+fenced side revokes nothing more and records nothing twice; lifting an open side grants nothing. The setup
+(the fence's functions) is installed once per database and again only when its version changes; a dry run
+installs nothing that outlives it.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
@@ -13,6 +16,9 @@ from typing import Any, NamedTuple, Protocol
 from fence import sql
 
 SIDES = ("onprem", "aurora")
+LAYERS = ("all", "connect", "table")
+TERMINATE_WAIT_MS = 1000  # each pg_terminate_backend waits this long for its backend to exit
+RECOUNT_PAUSE_SECONDS = 0.05  # between the two zero counts that end the sweep
 
 
 class Connection(Protocol):
@@ -25,9 +31,10 @@ class FenceRefusedError(RuntimeError):
 
 
 class Scope(NamedTuple):
-    roles: tuple[str, ...]  # the application's roles; DMS's and the fence's own are never among them
+    roles: tuple[str, ...]  # the application's roles: reported (found, sessions); the fence denies every role
     patterns: tuple[str, ...]  # the migrated schemas as LIKE patterns
     control_table: str  # schema.table of the marker, in a migrated schema
+    allow: dict[str, tuple[str, ...]] = {}  # per side, the roles the fence never denies (besides its own)
 
 
 def _rows(connection: Connection, statement: str, **params: Any) -> list[dict]:
@@ -36,37 +43,61 @@ def _rows(connection: Connection, statement: str, **params: Any) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
-class Fence:
-    def __init__(self, connect: Callable[[str], Connection], scope: Scope):
-        self.connect, self.scope = connect, scope
+def _one(connection: Connection, statement: str, **params: Any) -> dict:
+    return _rows(connection, statement, **params)[0]
 
-    def _session(self, side: str) -> Connection:
+
+class Fence:
+    def __init__(self, connect: Callable[[str], Connection], scope: Scope, *, clock=time.monotonic,
+                 sleep=time.sleep, bound_seconds: float = sql.END_SESSIONS_BOUND_SECONDS):
+        self.connect, self.scope = connect, scope
+        self.clock, self.sleep, self.bound_seconds = clock, sleep, bound_seconds
+
+    def _open(self, side: str) -> Connection:
         if side not in SIDES:
             raise ValueError(f"side: {side!r} is not one of {', '.join(SIDES)}")
-        connection = self.connect(side)
+        return self.connect(side)
+
+    def _installed(self, connection: Connection) -> bool:
+        if not _one(connection, sql.HAS_SETUP)["present"]:
+            return False
+        return int(_one(connection, sql.INSTALLED)["version"]) == sql.VERSION
+
+    def _setup(self, connection: Connection) -> None:
         for statement in sql.SETUP:
             connection.run(statement)
-        return connection
 
-    def _params(self) -> dict:
-        return {"roles": list(self.scope.roles), "patterns": list(self.scope.patterns)}
-
-    def fence(self, side: str, *, token: str = "", end_sessions: bool = False) -> dict:
-        """Revoke and prove (one transaction), then end the application's sessions, then commit the marker."""
-        connection = self._session(side)
-        try:
+    def _session(self, side: str) -> Connection:
+        """A connection whose database has this version's setup (installed in its own transaction if not)."""
+        connection = self._open(side)
+        if not self._installed(connection):
             connection.run("START TRANSACTION")
             try:
-                row = _rows(connection, sql.FENCE, **self._params())[0]
+                self._setup(connection)
                 connection.run("COMMIT")
-            except Exception as error:
+            except Exception:
                 connection.run("ROLLBACK")
-                raise FenceRefusedError(_message(error)) from error
-            ended = 0
-            if end_sessions:
-                ended = int(_rows(connection, sql.END_SESSIONS, roles=list(self.scope.roles))[0]["ended"])
-            result = {"side": side, "revoked": int(row["revoked"]), "fenced_at": _iso(row["at"]),
-                      "sessions_ended": ended}
+                connection.close()
+                raise
+        return connection
+
+    def _allow(self, side: str) -> list[str]:
+        return list(self.scope.allow.get(side, ()))
+
+    def _params(self, side: str) -> dict:
+        return {"allow": self._allow(side), "patterns": list(self.scope.patterns)}
+
+    # Changing operations ---------------------------------------------------------------------------------
+
+    def fence(self, side: str, *, token: str = "", end_sessions: bool = False, close: bool = False) -> dict:
+        """Fence `side` (closed: no session of a role outside the allowlist; read-only: no write privilege for
+        one), end the sessions that remain when asked (always when closing), then commit the marker."""
+        connection = self._session(side)
+        try:
+            if close:
+                result = self._close(connection, side)
+            else:
+                result = self._read_only(connection, side, end_sessions)
             if token:
                 marked = _rows(connection, sql.marker_insert(self.scope.control_table), token=token, side=side)
                 result["marker_at"] = _iso(marked[0]["at"])
@@ -74,72 +105,202 @@ class Fence:
         finally:
             connection.close()
 
-    def unfence(self, side: str) -> dict:
+    def _read_only(self, connection: Connection, side: str, end_sessions: bool) -> dict:
+        connection.run("START TRANSACTION")
+        try:
+            row = _one(connection, sql.FENCE, **self._params(side))
+            connection.run("COMMIT")
+        except Exception as error:
+            connection.run("ROLLBACK")
+            raise FenceRefusedError(_message(error)) from error
+        ended = self._end_sessions(connection, side) if end_sessions else 0
+        return {"side": side, "layer": "table", "revoked": int(row["revoked"]), "fenced_at": _iso(row["at"]),
+                "sessions_ended": ended}
+
+    def _close(self, connection: Connection, side: str) -> dict:
+        """Refused before anything changes while a prepared transaction exists; after the sessions are ended,
+        one found (prepared in between) or a session still there reopens the side and refuses."""
+        prepared = _one(connection, sql.PREPARED)
+        if int(prepared["prepared"]):
+            raise FenceRefusedError(f"on {side}: {prepared['prepared']} prepared transaction(s) would commit after "
+                                    f"the fence: {prepared['names']}; commit or roll them back (COMMIT PREPARED / "
+                                    "ROLLBACK PREPARED as their owner), then fence again")
+        connection.run("START TRANSACTION")
+        try:
+            row = _one(connection, sql.CLOSE, allow=self._allow(side))
+            connection.run("COMMIT")
+        except Exception as error:
+            connection.run("ROLLBACK")
+            raise FenceRefusedError(_message(error)) from error
+        try:
+            ended = self._end_sessions(connection, side)
+            late = _one(connection, sql.PREPARED)
+            if int(late["prepared"]):
+                raise FenceRefusedError(f"on {side}: a transaction was prepared before its session ended: "
+                                        f"{late['names']}; the side was reopened")
+        except Exception as error:
+            connection.run("START TRANSACTION")
+            _one(connection, sql.UNFENCE, layer="connect")
+            connection.run("COMMIT")
+            if isinstance(error, FenceRefusedError):
+                raise
+            raise FenceRefusedError(f"on {side}: {_message(error)}; the side was reopened") from error
+        return {"side": side, "layer": "connect", "revoked": int(row["revoked"]), "fenced_at": _iso(row["at"]),
+                "sessions_ended": ended}
+
+    def _end_sessions(self, connection: Connection, side: str) -> int:
+        """End every session of a role outside the allowlist, re-counted until none is seen twice in a row (a
+        backend that passed its CONNECT check just before the fence shows up on the second count)."""
+        deadline, ended, zeros = self.clock() + self.bound_seconds, 0, 0
+        while zeros < 2:
+            row = _one(connection, sql.END_SESSIONS, allow=self._allow(side), wait_ms=TERMINATE_WAIT_MS)
+            ended += int(row["ended"])
+            if int(row["seen"]) == 0:
+                zeros += 1
+                self.sleep(RECOUNT_PAUSE_SECONDS)
+                continue
+            zeros = 0
+            if self.clock() >= deadline:
+                left = _one(connection, sql.SESSIONS, allow=self._allow(side))
+                raise FenceRefusedError(f"on {side}: {left['sessions']} session(s) of {left['roles']} still there "
+                                        f"after {self.bound_seconds} s; the side was reopened")
+        return ended
+
+    def unfence(self, side: str, layer: str = "all") -> dict:
+        if layer not in LAYERS:
+            raise ValueError(f"layer: {layer!r} is not one of {', '.join(LAYERS)}")
         connection = self._session(side)
         try:
             connection.run("START TRANSACTION")
-            granted = int(_rows(connection, sql.UNFENCE)[0]["granted"])
+            granted = int(_one(connection, sql.UNFENCE, layer=layer)["granted"])
             connection.run("COMMIT")
-            return {"side": side, "granted": granted}
+            return {"side": side, "layer": layer, "granted": granted}
         finally:
             connection.close()
 
-    def marker(self, side: str, token: str) -> dict:
-        connection = self.connect(side)
-        try:
-            rows = _rows(connection, sql.marker_seen(self.scope.control_table), token=token)
-            return {"side": side, "token": token, "seen_at": _iso(rows[0]["at"]) if rows else None}
-        finally:
-            connection.close()
+    def sequences(self, side: str, *, gap: int, floors: dict[str, int] | None = None) -> dict:
+        """The sequence sync (shared.sequences), run here: past every column and every floor (what the other
+        database has issued), never backwards, none set if any one would pass its maximum; in pages."""
+        from shared import sequences
 
-    def sequences(self, side: str, *, gap: int) -> dict:
-        """The controller's sequence sync (cutover.sequences), run here: past every column, never backwards,
-        none set if any one would pass its maximum; in pages, so no statement holds more than a page's locks."""
-        from cutover import sequences
-
-        connection = self.connect(side)
+        connection = self._open(side)
         try:
             plan = sequences.sync(lambda statement, **params: _rows(connection, statement, **params),
-                                  ",".join(self.scope.patterns), gap, apply=True)
+                                  ",".join(self.scope.patterns), gap, apply=True, floors=floors or {})
         except sequences.SequenceRefusedError as error:
             raise FenceRefusedError(f"on {side}: {error}") from error
         finally:
             connection.close()
         return {"side": side, "set": plan.moved, **plan.summary()}
 
-    def check(self, side: str) -> dict:
-        """A dry run: reachable, the roles found, what the fence role may do, and whether a fence would hold
-        (fenced and proved inside a transaction that is rolled back)."""
+    # Reading operations ----------------------------------------------------------------------------------
+
+    def marker(self, side: str, token: str) -> dict:
+        connection = self._open(side)
         try:
-            connection = self._session(side)
-        except Exception as error:
-            return {"side": side, "reachable": False, "error": _message(error)}
-        try:
-            found = [r["role_name"] for r in _rows(connection, sql.FOUND_ROLES, roles=list(self.scope.roles))]
-            abilities = _rows(connection, sql.ABILITIES, patterns=list(self.scope.patterns))[0]
-            writable = _rows(connection, sql.WRITABLE, **self._params())
-            sessions = _rows(connection, sql.SESSIONS, roles=list(self.scope.roles))
-            recorded = int(_rows(connection, sql.RECORDED)[0]["recorded"])
-            connection.run("START TRANSACTION")
-            try:
-                would_revoke, holds, why = int(_rows(connection, sql.FENCE, **self._params())[0]["revoked"]), True, ""
-            except Exception as error:
-                would_revoke, holds, why = 0, False, _message(error)
-            connection.run("ROLLBACK")
-            marker_ok = _control_table_usable(connection, self.scope.control_table)
-        except Exception as error:
-            return {"side": side, "reachable": True, "error": _message(error)}
+            rows = _rows(connection, sql.marker_seen(self.scope.control_table), token=token)
+            return {"side": side, "token": token, "seen_at": _iso(rows[0]["at"]) if rows else None}
         finally:
             connection.close()
+
+    def measure(self, side: str) -> dict:
+        """The fence as it stands, measured: whether any role outside the allowlist can write on `side` now."""
+        connection = self._open(side)
+        try:
+            connection.run("START TRANSACTION")
+            try:
+                if not self._installed(connection):
+                    self._setup(connection)  # rolled back below: a measurement leaves nothing behind
+                return self._measured(connection, side)
+            finally:
+                connection.run("ROLLBACK")
+        finally:
+            connection.close()
+
+    def _measured(self, connection: Connection, side: str) -> dict:
+        m = _one(connection, sql.MEASURED, **self._params(side))
+        sessions = _one(connection, sql.SESSIONS, allow=self._allow(side))
+        recorded = _one(connection, sql.RECORDED)
+        closed = int(m["can_connect"]) == 0
+        read_only = int(m["writable"]) == 0
+        # Closed holds once no outside session is left; read-only holds by itself (each statement is checked).
+        fenced = read_only or (closed and int(sessions["sessions"]) == 0)
+        return {"side": side, "fenced": fenced, "closed": closed, "read_only": read_only,
+                "can_connect": m["can_connect_roles"], "writable_sample": m["writable_sample"],
+                "sessions": int(sessions["sessions"]), "session_roles": sessions["roles"],
+                "recorded_table_grants": int(recorded["table_grants"]),
+                "recorded_connect_grants": int(recorded["connect_grants"])}
+
+    def check(self, side: str) -> dict:
+        """A dry run, in one transaction that is rolled back: reachable, what the fence role may do, both layers
+        tried and proved, the routes and prepared transactions that would refuse them, each reason named."""
+        try:
+            connection = self._open(side)
+        except Exception as error:
+            return {"side": side, "reachable": False, "ready": False, "error": _message(error)}
+        try:
+            connection.run("START TRANSACTION")
+            try:
+                if not self._installed(connection):
+                    self._setup(connection)
+                result = self._dry_run(connection, side)
+            finally:
+                connection.run("ROLLBACK")
+        except Exception as error:
+            return {"side": side, "reachable": True, "ready": False, "error": _message(error)}
+        finally:
+            connection.close()
+        return result
+
+    def _dry_run(self, connection: Connection, side: str) -> dict:
+        found = [r["role_name"] for r in _rows(connection, sql.FOUND_ROLES, roles=list(self.scope.roles))]
+        abilities = _one(connection, sql.ABILITIES, patterns=list(self.scope.patterns))
+        measured = self._measured(connection, side)
+        prepared = _one(connection, sql.PREPARED)
+        routes = _rows(connection, sql.ROUTES, **self._params(side))
+        marker_ok = _control_table_usable(connection, self.scope.control_table)
+        table = self._tried(connection, sql.FENCE, **self._params(side))
+        closing = self._tried(connection, sql.CLOSE, allow=self._allow(side))
+        why: list[str] = []
         missing = sorted(set(self.scope.roles) - set(found))
-        ready = holds and not missing and marker_ok and bool(abilities["can_end_sessions"]) \
-            and int(abilities["tables_not_owned"]) == 0
-        return {"side": side, "reachable": True, "ready": ready, "fence_role": abilities["fence_role"],
-                "roles_missing": missing, "can_end_sessions": bool(abilities["can_end_sessions"]),
+        if missing:
+            why.append(f"application roles not found: {', '.join(missing)}")
+        if not abilities["can_end_sessions"]:
+            why.append(f"{abilities['fence_role']} cannot end sessions: GRANT pg_signal_backend TO it")
+        if not abilities["owns_database"]:
+            why.append(f"{abilities['fence_role']} is not a member of the database's owner: it cannot revoke CONNECT")
+        if int(abilities["tables_not_owned"]):
+            why.append(f"{abilities['tables_not_owned']} migrated table(s) whose owner {abilities['fence_role']} is "
+                       f"not a member of: {abilities['not_owned_sample']}")
+        if not marker_ok:
+            why.append(f"control table {self.scope.control_table} missing or not writable by "
+                       f"{abilities['fence_role']} (INSERT, SELECT)")
+        if int(prepared["prepared"]):
+            why.append(f"{prepared['prepared']} prepared transaction(s): {prepared['names']}")
+        for label, (holds, reason, _) in (("read-only", table), ("closed", closing)):
+            if not holds:
+                why.append(f"{label} fence would not hold: {reason}")
+        return {"side": side, "reachable": True, "ready": not why, "why_not": "; ".join(why),
+                "fence_role": abilities["fence_role"], "roles_missing": missing,
+                "can_end_sessions": bool(abilities["can_end_sessions"]), "owns_database": bool(abilities["owns_database"]),
                 "tables": int(abilities["tables"]), "tables_not_owned": int(abilities["tables_not_owned"]),
-                "fenced": not writable, "writable": len(writable), "recorded_revocations": recorded,
-                "would_revoke": would_revoke, "would_hold": holds, "why_not": why,
-                "application_sessions": len(sessions), "control_table": marker_ok}
+                "would_revoke": table[2], "would_hold": table[0], "would_close": closing[0],
+                "would_revoke_connect": closing[2], "prepared_transactions": int(prepared["prepared"]),
+                "routes": [f"{r['kind']} {r['object_name']} (by {r['via']})" for r in routes],
+                "control_table": marker_ok, **measured,
+                "application_sessions": measured["sessions"]}
+
+    @staticmethod
+    def _tried(connection: Connection, statement: str, **params: Any) -> tuple[bool, str, int]:
+        """A layer applied and proved inside a savepoint that is rolled back: (holds, why not, grants revoked)."""
+        connection.run("SAVEPOINT dry_run")
+        try:
+            revoked = int(_one(connection, statement, **params)["revoked"])
+            return True, "", revoked
+        except Exception as error:
+            return False, _message(error), 0
+        finally:
+            connection.run("ROLLBACK TO SAVEPOINT dry_run")
 
 
 def _control_table_usable(connection: Connection, table: str) -> bool:

@@ -1,15 +1,27 @@
 """The fence's SQL, run by the fence role over PostgreSQL's protocol (pg8000's `:name` parameters).
 
-Why it holds. The fence revokes the application roles' write privileges (INSERT, UPDATE, DELETE, TRUNCATE)
-on every table of the migrated schemas. The fence role is a member of each table's owner, so PostgreSQL
-performs the REVOKE as the owner (GRANT and REVOKE by a member of the owning role act as that role), which
-also takes away an owner's own write privileges: an owner's privileges are ordinary ACL entries that the
-owner may revoke from itself. Privileges are checked when each statement runs, whatever
-`transaction_read_only` says, so neither an owner nor a session that turns read-only off can write. The
-fence then proves it in the same transaction: if any application role could still write on any migrated
-table (through a group role, PUBLIC, a column grant, or a grant by another grantor), it raises and nothing
-changes. What it revoked is recorded in `cutover_fence.revoked` (a schema DMS does not migrate), so lifting
-the fence grants exactly that back. Roles are looked up by name; DMS's roles are never named, so never touched.
+Deny by default. Every role outside the allowlist (`:allow`: the replication's roles and the provider's
+administrative roles, from the stack; the fence role itself always) is denied, whether or not anyone listed it.
+Two layers, one per way a side is fenced:
+
+- **Closed** (the side that stops serving: on-prem at the flip, Aurora at a rollback). `CONNECT` on the
+  database is revoked from PUBLIC and from every role outside the allowlist (the allowlist keeps an explicit
+  grant); in the same transaction the fence proves that no login role outside the allowlist can connect
+  (superusers bypass the check, so a superuser outside the allowlist refuses the fence). Then every backend of
+  a role outside the allowlist is ended and the count re-measured until it is zero twice in a row; a backend
+  still there at the bound refuses the fence and reopens the side. No session means no route: views, definer
+  functions, rules, `SET ROLE` and `COMMIT PREPARED` all need one. A prepared transaction (it outlives its
+  session) refuses the fence, named, before and after the sessions are ended.
+- **Read-only** (Aurora from `start-cutover` until the flip, while it serves the reader canary). Write
+  privileges on every migrated table are revoked from every grantee outside the allowlist, PUBLIC included; the
+  fence role is a member of every table's owner, so PostgreSQL revokes as the owner, which also takes away
+  the owner's own. The proof, in the same transaction: no role that a login role outside the allowlist can
+  become (membership, `SET ROLE`, `pg_write_all_data`) can write a migrated table, and no view, rule or
+  `SECURITY DEFINER` function owned by a role that can still write one is writable or executable by such a
+  role. Any left over raises, named, and nothing changes.
+
+What each layer took is recorded in the schema `cutover_fence` (DMS does not migrate it), so lifting gives back
+exactly that. Privileges are checked when each statement runs, whatever `transaction_read_only` says.
 """
 
 from __future__ import annotations
@@ -17,37 +29,130 @@ from __future__ import annotations
 import re
 
 SCHEMA = "cutover_fence"
+VERSION = 2  # the setup's version: it runs again only when this changes
 WRITE_PRIVILEGES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE")
+SAMPLE = 10  # names a refusal or a measurement carries at most
+END_SESSIONS_BOUND_SECONDS = 10  # ending sessions: past this, the fence is refused and the side reopened
 
-# Created (or replaced) by the fence role in its own schema on first use; SECURITY INVOKER, so each runs with
-# exactly the fence role's privileges.
+# The migrated tables: ordinary and partitioned tables of the migrated schemas (a partition is a table of its own
+# to privileges, so it is fenced like any other), never the fence's own schema or DMS's control tables.
+MIGRATED = f"""
+  SELECT c.oid, n.nspname AS schema_name, c.relname AS table_name, c.relowner AS owner
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p') AND n.nspname LIKE ANY (patterns) AND n.nspname <> '{SCHEMA}'
+    AND c.relname NOT LIKE 'awsdms\\_%'
+"""
+
+# Created (or replaced) by the fence role in its own schema when VERSION changes; SECURITY INVOKER, so each runs
+# with exactly the fence role's privileges.
 SETUP_SQL = f"""
 CREATE TABLE IF NOT EXISTS {SCHEMA}.revoked (
   schema_name text NOT NULL, table_name text NOT NULL, role_name text NOT NULL, privilege text NOT NULL,
   revoked_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (schema_name, table_name, role_name, privilege));
 
+CREATE TABLE IF NOT EXISTS {SCHEMA}.connect_revoked (
+  role_name text PRIMARY KEY, revoked_at timestamptz NOT NULL DEFAULT now());
+
+CREATE TABLE IF NOT EXISTS {SCHEMA}.connect_granted (
+  role_name text PRIMARY KEY, granted_at timestamptz NOT NULL DEFAULT now());
+
+CREATE TABLE IF NOT EXISTS {SCHEMA}.installed (version integer NOT NULL);
+
 CREATE OR REPLACE FUNCTION {SCHEMA}.migrated_tables(patterns text[])
 RETURNS TABLE (oid oid, schema_name name, table_name name, owner oid) LANGUAGE sql STABLE AS $$
-  SELECT c.oid, n.nspname, c.relname, c.relowner
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p') AND n.nspname LIKE ANY (patterns) AND n.nspname <> '{SCHEMA}'
-    AND c.relname NOT LIKE 'awsdms\\_%'
+{MIGRATED}
 $$;
 
--- (role, table) pairs where an application role can still write: the fence does not hold while any exists.
-CREATE OR REPLACE FUNCTION {SCHEMA}.writable(roles text[], patterns text[])
-RETURNS TABLE (role_name text, table_name text) LANGUAGE sql STABLE AS $$
-  SELECT r.rolname::text, format('%I.%I', t.schema_name, t.table_name)
-  FROM {SCHEMA}.migrated_tables(patterns) t
-  CROSS JOIN pg_roles r
-  WHERE r.rolname = ANY (roles)
-    AND (has_table_privilege(r.oid, t.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
-         OR has_any_column_privilege(r.oid, t.oid, 'INSERT, UPDATE'))
+CREATE OR REPLACE FUNCTION {SCHEMA}.allowed(allow text[])
+RETURNS TABLE (oid oid) LANGUAGE sql STABLE AS $$
+  SELECT r.oid FROM pg_roles r WHERE r.rolname = ANY (allow) OR r.rolname = current_user
+$$;
+
+-- Every role a login role outside the allowlist can act as: itself and every role it is a member of
+-- (SET ROLE needs no INHERIT). PUBLIC's grants reach all of them through has_*_privilege.
+CREATE OR REPLACE FUNCTION {SCHEMA}.reach(allow text[])
+RETURNS TABLE (oid oid, via text) LANGUAGE sql STABLE AS $$
+  SELECT DISTINCT ON (r.oid) r.oid, format('%I as %I', l.rolname, r.rolname)
+  FROM pg_roles l JOIN pg_roles r ON pg_has_role(l.oid, r.oid, 'MEMBER')
+  WHERE l.rolcanlogin AND l.oid NOT IN (SELECT oid FROM {SCHEMA}.allowed(allow))
+  ORDER BY r.oid, l.rolname
+$$;
+
+-- Roles that can still write some migrated table (holders of a write ACL entry, their members, superusers,
+-- pg_write_all_data): a view, rule or definer function they own writes with their privileges.
+CREATE OR REPLACE FUNCTION {SCHEMA}.writers(patterns text[])
+RETURNS TABLE (oid oid) LANGUAGE sql STABLE AS $$
+  WITH holders AS (
+    SELECT DISTINCT a.grantee FROM {SCHEMA}.migrated_tables(patterns) t
+    JOIN pg_class c ON c.oid = t.oid
+    CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
+    WHERE a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') AND a.grantee <> 0
+  )
+  SELECT r.oid FROM pg_roles r
+  WHERE r.rolsuper
+     OR EXISTS (SELECT 1 FROM pg_roles w WHERE w.rolname = 'pg_write_all_data' AND pg_has_role(r.oid, w.oid, 'USAGE'))
+     OR EXISTS (SELECT 1 FROM holders h WHERE pg_has_role(r.oid, h.grantee, 'USAGE'))
+$$;
+
+-- Routes around the table privileges: a view or a rule that reaches a migrated table and is owned by a writer,
+-- or a SECURITY DEFINER function owned by a writer, that a role outside the allowlist can write or execute.
+CREATE OR REPLACE FUNCTION {SCHEMA}.routes(allow text[], patterns text[])
+RETURNS TABLE (kind text, object_name text, via text) LANGUAGE sql STABLE AS $$
+  WITH writers AS MATERIALIZED (SELECT oid FROM {SCHEMA}.writers(patterns)),
+  reach AS MATERIALIZED (SELECT * FROM {SCHEMA}.reach(allow)),
+  migrated AS MATERIALIZED (SELECT oid FROM {SCHEMA}.migrated_tables(patterns)),
+  rewrites AS (
+    SELECT DISTINCT ON (c.oid, rw.rulename) c.oid, c.relkind, rw.rulename,
+           format('%I.%I', n.nspname, c.relname) AS name
+    FROM pg_rewrite rw
+    JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
+                    AND d.refclassid = 'pg_class'::regclass AND d.refobjid IN (SELECT oid FROM migrated)
+    JOIN pg_class c ON c.oid = rw.ev_class
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.oid NOT IN (SELECT oid FROM migrated) AND c.relowner IN (SELECT oid FROM writers)
+      AND (rw.rulename <> '_RETURN' OR NOT coalesce('security_invoker=true' = ANY (c.reloptions), false))
+  )
+  SELECT CASE WHEN w.rulename = '_RETURN' THEN 'view' ELSE 'rule ' || quote_ident(w.rulename) END,
+         w.name, min(r.via)
+  FROM rewrites w JOIN reach r ON has_table_privilege(r.oid, w.oid, 'INSERT, UPDATE, DELETE')
+  GROUP BY 1, 2
+  UNION ALL
+  SELECT 'security definer function', p.oid::regprocedure::text, min(r.via)
+  FROM pg_proc p
+  JOIN pg_namespace n ON n.oid = p.pronamespace
+  JOIN reach r ON has_function_privilege(r.oid, p.oid, 'EXECUTE')
+  WHERE p.prosecdef AND p.proowner IN (SELECT oid FROM writers)
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema', '{SCHEMA}')
+    AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid
+                    AND e.deptype = 'e')
+  GROUP BY 1, 2
   ORDER BY 1, 2
 $$;
 
-CREATE OR REPLACE FUNCTION {SCHEMA}.fence(roles text[], patterns text[])
+-- (role, table) pairs where a role outside the allowlist can still write: the read-only layer does not hold
+-- while any exists.
+CREATE OR REPLACE FUNCTION {SCHEMA}.writable(allow text[], patterns text[])
+RETURNS TABLE (role_name text, table_name text) LANGUAGE sql STABLE AS $$
+  SELECT r.via, format('%I.%I', t.schema_name, t.table_name)
+  FROM {SCHEMA}.migrated_tables(patterns) t
+  CROSS JOIN {SCHEMA}.reach(allow) r
+  WHERE has_table_privilege(r.oid, t.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
+     OR has_any_column_privilege(r.oid, t.oid, 'INSERT, UPDATE')
+  ORDER BY 1, 2
+$$;
+
+-- Login roles outside the allowlist that can still open a session on this database.
+CREATE OR REPLACE FUNCTION {SCHEMA}.can_connect(allow text[])
+RETURNS TABLE (role_name text, why text) LANGUAGE sql STABLE AS $$
+  SELECT r.rolname::text, CASE WHEN r.rolsuper THEN 'superuser' ELSE 'CONNECT' END
+  FROM pg_roles r
+  WHERE r.rolcanlogin AND r.oid NOT IN (SELECT oid FROM {SCHEMA}.allowed(allow))
+    AND (r.rolsuper OR has_database_privilege(r.oid, current_database(), 'CONNECT'))
+  ORDER BY 1
+$$;
+
+CREATE OR REPLACE FUNCTION {SCHEMA}.fence(allow text[], patterns text[])
 RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
   grant_row record;
@@ -55,66 +160,165 @@ DECLARE
   left_over text;
 BEGIN
   FOR grant_row IN
-    SELECT t.schema_name, t.table_name, r.rolname, a.privilege_type
+    SELECT t.schema_name, t.table_name, a.grantee, coalesce(r.rolname, 'PUBLIC') AS rolname, a.privilege_type
     FROM {SCHEMA}.migrated_tables(patterns) t
     JOIN pg_class c ON c.oid = t.oid
     CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
-    JOIN pg_roles r ON r.oid = a.grantee
-    WHERE r.rolname = ANY (roles) AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+    LEFT JOIN pg_roles r ON r.oid = a.grantee
+    WHERE a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+      AND a.grantee NOT IN (SELECT oid FROM {SCHEMA}.allowed(allow))
   LOOP
-    EXECUTE format('REVOKE %s ON %I.%I FROM %I', grant_row.privilege_type, grant_row.schema_name,
-                   grant_row.table_name, grant_row.rolname);
+    EXECUTE format('REVOKE %s ON %I.%I FROM %s', grant_row.privilege_type, grant_row.schema_name,
+                   grant_row.table_name,
+                   CASE WHEN grant_row.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(grant_row.rolname) END);
     INSERT INTO {SCHEMA}.revoked (schema_name, table_name, role_name, privilege)
     VALUES (grant_row.schema_name, grant_row.table_name, grant_row.rolname, grant_row.privilege_type)
     ON CONFLICT DO NOTHING;
     n := n + 1;
   END LOOP;
   SELECT string_agg(format('%s on %s', w.role_name, w.table_name), ', ')
-    INTO left_over FROM (SELECT * FROM {SCHEMA}.writable(roles, patterns) LIMIT 10) w;
+    INTO left_over FROM (SELECT * FROM {SCHEMA}.writable(allow, patterns) LIMIT {SAMPLE}) w;
   IF left_over IS NOT NULL THEN
     RAISE EXCEPTION 'the fence would not hold, nothing was changed: still writable: %', left_over
-      USING HINT = 'grant the application roles their privileges directly (not through a group or PUBLIC), '
-                   'and make the fence role a member of every owner of a migrated table';
+      USING HINT = 'make the fence role a member of every owner of a migrated table, and keep roles outside '
+                   'the allowlist out of the allowlisted roles';
+  END IF;
+  SELECT string_agg(format('%s %s (by %s)', w.kind, w.object_name, w.via), ', ')
+    INTO left_over FROM (SELECT * FROM {SCHEMA}.routes(allow, patterns) LIMIT {SAMPLE}) w;
+  IF left_over IS NOT NULL THEN
+    RAISE EXCEPTION 'the fence would not hold, nothing was changed: writes a migrated table for a role '
+                    'outside the allowlist: %', left_over
+      USING HINT = 'revoke the route from PUBLIC and the application roles, make a view security_invoker, or '
+                   'change its owner to a fenced role';
   END IF;
   RETURN n;
 END $$;
 
-CREATE OR REPLACE FUNCTION {SCHEMA}.unfence()
+CREATE OR REPLACE FUNCTION {SCHEMA}.close(allow text[])
 RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
-  grant_row record;
+  r record;
   n integer := 0;
+  db name := current_database();
+  left_over text;
 BEGIN
-  FOR grant_row IN SELECT * FROM {SCHEMA}.revoked ORDER BY 1, 2, 3, 4 LOOP
-    IF to_regclass(format('%I.%I', grant_row.schema_name, grant_row.table_name)) IS NOT NULL
-       AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = grant_row.role_name) THEN
-      EXECUTE format('GRANT %s ON %I.%I TO %I', grant_row.privilege, grant_row.schema_name,
-                     grant_row.table_name, grant_row.role_name);
-      n := n + 1;
-    END IF;
+  FOR r IN
+    SELECT ro.rolname FROM pg_roles ro, pg_database d
+    WHERE d.datname = db AND ro.oid IN (SELECT oid FROM {SCHEMA}.allowed(allow)) AND NOT ro.rolsuper
+      AND NOT EXISTS (SELECT 1 FROM aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
+                      WHERE a.grantee = ro.oid AND a.privilege_type = 'CONNECT')
+  LOOP
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', db, r.rolname);
+    INSERT INTO {SCHEMA}.connect_granted (role_name) VALUES (r.rolname) ON CONFLICT DO NOTHING;
   END LOOP;
-  DELETE FROM {SCHEMA}.revoked;
+  FOR r IN
+    SELECT DISTINCT a.grantee, coalesce(ro.rolname, 'PUBLIC') AS rolname
+    FROM pg_database d CROSS JOIN LATERAL aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
+    LEFT JOIN pg_roles ro ON ro.oid = a.grantee
+    WHERE d.datname = db AND a.privilege_type = 'CONNECT'
+      AND a.grantee NOT IN (SELECT oid FROM {SCHEMA}.allowed(allow))
+  LOOP
+    EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM %s', db,
+                   CASE WHEN r.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END);
+    INSERT INTO {SCHEMA}.connect_revoked (role_name) VALUES (r.rolname) ON CONFLICT DO NOTHING;
+    n := n + 1;
+  END LOOP;
+  SELECT string_agg(format('%I (%s)', c.role_name, c.why), ', ')
+    INTO left_over FROM (SELECT * FROM {SCHEMA}.can_connect(allow) LIMIT {SAMPLE}) c;
+  IF left_over IS NOT NULL THEN
+    RAISE EXCEPTION 'the fence would not hold, nothing was changed: can still connect: %', left_over
+      USING HINT = 'put superusers in the allowlist or take their login away, make the fence role a member of '
+                   'the database owner, and keep roles outside the allowlist out of the allowlisted roles';
+  END IF;
   RETURN n;
-END $$
+END $$;
+
+CREATE OR REPLACE FUNCTION {SCHEMA}.unfence(layer text DEFAULT 'all')
+RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+  n integer := 0;
+  db name := current_database();
+BEGIN
+  IF layer IN ('all', 'table') THEN
+    FOR r IN SELECT * FROM {SCHEMA}.revoked ORDER BY 1, 2, 3, 4 LOOP
+      IF to_regclass(format('%I.%I', r.schema_name, r.table_name)) IS NOT NULL
+         AND (r.role_name = 'PUBLIC' OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.role_name)) THEN
+        EXECUTE format('GRANT %s ON %I.%I TO %s', r.privilege, r.schema_name, r.table_name,
+                       CASE WHEN r.role_name = 'PUBLIC' THEN 'PUBLIC' ELSE quote_ident(r.role_name) END);
+        n := n + 1;
+      END IF;
+    END LOOP;
+    DELETE FROM {SCHEMA}.revoked;
+  END IF;
+  IF layer IN ('all', 'connect') THEN
+    FOR r IN SELECT * FROM {SCHEMA}.connect_revoked ORDER BY 1 LOOP
+      IF r.role_name = 'PUBLIC' OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.role_name) THEN
+        EXECUTE format('GRANT CONNECT ON DATABASE %I TO %s', db,
+                       CASE WHEN r.role_name = 'PUBLIC' THEN 'PUBLIC' ELSE quote_ident(r.role_name) END);
+        n := n + 1;
+      END IF;
+    END LOOP;
+    FOR r IN SELECT * FROM {SCHEMA}.connect_granted ORDER BY 1 LOOP
+      IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.role_name) THEN
+        EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM %I', db, r.role_name);
+      END IF;
+    END LOOP;
+    DELETE FROM {SCHEMA}.connect_revoked;
+    DELETE FROM {SCHEMA}.connect_granted;
+  END IF;
+  RETURN n;
+END $$;
+
+DELETE FROM {SCHEMA}.installed;
+
+INSERT INTO {SCHEMA}.installed (version) VALUES ({VERSION})
 """
 
 # One statement each: the extended protocol takes one at a time (dollar-quoted bodies hold semicolons).
 SETUP = tuple(part.strip() for part in re.split(r";\n\n", SETUP_SQL) if part.strip())
+HAS_SETUP = f"SELECT to_regclass('{SCHEMA}.installed') IS NOT NULL AS present"
+INSTALLED = f"SELECT coalesce(max(version), 0) AS version FROM {SCHEMA}.installed"
 
-FENCE = f"SELECT {SCHEMA}.fence(CAST(:roles AS text[]), CAST(:patterns AS text[])) AS revoked, now() AS at"
-UNFENCE = f"SELECT {SCHEMA}.unfence() AS granted"
-WRITABLE = f"SELECT role_name, table_name FROM {SCHEMA}.writable(CAST(:roles AS text[]), CAST(:patterns AS text[]))"
-RECORDED = f"SELECT count(*) AS recorded FROM {SCHEMA}.revoked"
+_ALLOW = "CAST(:allow AS text[])"
+_PATTERNS = "CAST(:patterns AS text[])"
+FENCE = f"SELECT {SCHEMA}.fence({_ALLOW}, {_PATTERNS}) AS revoked, now() AS at"
+CLOSE = f"SELECT {SCHEMA}.close({_ALLOW}) AS revoked, now() AS at"
+UNFENCE = f"SELECT {SCHEMA}.unfence(CAST(:layer AS text)) AS granted"
+RECORDED = (f"SELECT (SELECT count(*) FROM {SCHEMA}.revoked) AS table_grants, "
+            f"(SELECT count(*) FROM {SCHEMA}.connect_revoked) AS connect_grants")
 
-# Application sessions on this database, never the fence's own. pg_terminate_backend with a timeout waits
-# until each backend has exited, so no session's commit can follow the marker written next.
-SESSIONS = """
-SELECT pid, usename::text AS role_name FROM pg_stat_activity
-WHERE datname = current_database() AND usename = ANY (CAST(:roles AS text[])) AND pid <> pg_backend_pid()
+# Sessions on this database of roles outside the allowlist (by session user: a pool that logs in as one role and
+# runs SET ROLE is still its login role here), never the fence's own.
+_OTHERS = f"""
+FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND usesysid IS NOT NULL
+  AND usesysid NOT IN (SELECT oid FROM {SCHEMA}.allowed({_ALLOW}))
 """
-END_SESSIONS = """
-SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) AS ended FROM pg_stat_activity
-WHERE datname = current_database() AND usename = ANY (CAST(:roles AS text[])) AND pid <> pg_backend_pid()
+SESSIONS = f"SELECT count(*) AS sessions, coalesce(string_agg(DISTINCT usename::text, ','), '') AS roles {_OTHERS}"
+# Ends them, each waited for up to :wait_ms; the caller re-counts until none is left (a false result is a
+# backend that has not exited yet, not a success).
+END_SESSIONS = f"SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, :wait_ms)) AS ended, count(*) AS seen {_OTHERS}"
+
+PREPARED = f"""
+SELECT count(*) AS prepared,
+       coalesce(string_agg(format('%L by %I since %s', gid, owner, prepared), ', ' ORDER BY prepared), '') AS names
+FROM (SELECT * FROM pg_prepared_xacts WHERE database = current_database() ORDER BY prepared LIMIT {SAMPLE}) p
+"""
+PREPARED_COUNT = "SELECT count(*) AS prepared FROM pg_prepared_xacts WHERE database = current_database()"
+
+# The measured fence: whether a role outside the allowlist can write now, and how each layer stands.
+MEASURED = f"""
+SELECT (SELECT count(*) FROM {SCHEMA}.can_connect({_ALLOW})) AS can_connect,
+       (SELECT coalesce(string_agg(role_name, ','), '') FROM
+          (SELECT role_name FROM {SCHEMA}.can_connect({_ALLOW}) LIMIT {SAMPLE}) c) AS can_connect_roles,
+       (SELECT count(*) FROM (SELECT 1 FROM {SCHEMA}.writable({_ALLOW}, {_PATTERNS}) LIMIT 1) w) AS writable,
+       (SELECT coalesce(string_agg(format('%s on %s', role_name, table_name), ', '), '') FROM
+          (SELECT * FROM {SCHEMA}.writable({_ALLOW}, {_PATTERNS}) LIMIT {SAMPLE}) w) AS writable_sample
+"""
+
+ROUTES = f"""
+SELECT kind, object_name, via FROM {SCHEMA}.routes({_ALLOW}, {_PATTERNS}) LIMIT {SAMPLE}
 """
 
 FOUND_ROLES = "SELECT rolname::text AS role_name FROM pg_roles WHERE rolname = ANY (CAST(:roles AS text[]))"
@@ -123,9 +327,14 @@ FOUND_ROLES = "SELECT rolname::text AS role_name FROM pg_roles WHERE rolname = A
 ABILITIES = f"""
 SELECT current_user::text AS fence_role,
        pg_has_role('pg_signal_backend', 'MEMBER') AS can_end_sessions,
-       (SELECT count(*) FROM {SCHEMA}.migrated_tables(CAST(:patterns AS text[])) t
+       (SELECT pg_has_role(datdba, 'USAGE') FROM pg_database WHERE datname = current_database()) AS owns_database,
+       (SELECT count(*) FROM {SCHEMA}.migrated_tables({_PATTERNS}) t
          WHERE NOT pg_has_role(t.owner, 'USAGE')) AS tables_not_owned,
-       (SELECT count(*) FROM {SCHEMA}.migrated_tables(CAST(:patterns AS text[]))) AS tables
+       (SELECT coalesce(string_agg(n, ', '), '') FROM (
+          SELECT format('%I.%I owned by %I', t.schema_name, t.table_name, pg_get_userbyid(t.owner)) AS n
+          FROM {SCHEMA}.migrated_tables({_PATTERNS}) t WHERE NOT pg_has_role(t.owner, 'USAGE')
+          ORDER BY 1 LIMIT {SAMPLE}) s) AS not_owned_sample,
+       (SELECT count(*) FROM {SCHEMA}.migrated_tables({_PATTERNS})) AS tables
 """
 
 

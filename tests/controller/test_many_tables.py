@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import boto3
 import psycopg
 import pytest
-from cutover import sql
+from shared import sql
 from cutover.gateways.data import DataApiGateway, SequenceRefusedError
 
 from tests.data_api import MAX_RESPONSE_BYTES, DataApiOverPostgres
@@ -89,7 +89,7 @@ def test_the_checkpoint_keeps_a_bounded_sequence_summary_whatever_the_schema():
     """A 4 KB parameter: the longest names, the largest numbers, as many refusals as a schema can have."""
     from cutover import logic
     from cutover.models import State, SyncSequences
-    from cutover.sequences import SequencePlan
+    from shared.sequences import SequencePlan
 
     name = '"' + "x" * 63 + '"."' + "y" * 63 + '"'
     plan = SequencePlan(20_000, 20_000, 5_000, tuple((name, f"needs {10 ** 18}, above its maximum {2 ** 63 - 1}")

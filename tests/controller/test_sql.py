@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import psycopg
 import pytest
-from cutover import sql
+from shared import sql
 from cutover.gateways.data import DataApiGateway, SequenceRefusedError
 
 from tests.data_api import DataApiOverPostgres

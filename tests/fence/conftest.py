@@ -54,8 +54,9 @@ class Deployment:
                               "at timestamptz NOT NULL DEFAULT clock_timestamp())")
                 admin.execute(f'GRANT SELECT, INSERT ON public.cutover_marker TO "{self.fence_role}", '
                               f'"{self.dms_role}"')
+        allow = ("postgres", self.dms_role)  # the cluster's superuser (the provider's administrator) and DMS
         self.scope = Scope(roles=(self.owner_role, self.plain_role), patterns=("public",),
-                           control_table="public.cutover_marker")
+                           control_table="public.cutover_marker", allow={"onprem": allow, "aurora": allow})
 
     def dsn(self, side: str, role: str) -> str:
         return f"host=127.0.0.1 port={self.postgres.port} user={role} dbname={self.databases[side]}"

@@ -66,7 +66,7 @@ def test_fence_package_holds_its_sources_the_shared_sql_and_a_pure_python_driver
     fn = synthesized.function("fence")
     with zipfile.ZipFile(synthesized.path.parent / fn["filename"]) as z:
         files = [n for n in z.namelist() if not n.endswith("/")]
-    assert {"fence_handler.py", "fence/service.py", "fence/sql.py", "cutover/sql.py", "cutover/sequences.py", "pg8000/native.py",
+    assert {"fence_handler.py", "fence/service.py", "fence/sql.py", "shared/sql.py", "shared/sequences.py", "pg8000/native.py",
             "scramp/core.py"} <= set(files)
     assert not any(n.endswith((".so", ".pyc")) or "__pycache__" in n for n in files)  # nothing built for one CPU
     assert not any(n.startswith(("cutover/gateways", "cutover/logic")) for n in files)  # not the controller

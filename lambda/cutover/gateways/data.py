@@ -1,7 +1,7 @@
 """RDS Data API: Aurora's data-level gates and its sequences, one statement per question.
 
 HTTPS with the function's IAM role and a Secrets Manager secret, on the writer; no network path to the
-database. Each call is a single statement in its own transaction (see cutover.sql).
+database. Each call is a single statement in its own transaction (see shared.sql).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import NamedTuple
 
-from cutover import sequences as sequence_sync
-from cutover import sql
-from cutover.sequences import SequencePlan, SequenceRefusedError, SequenceRow  # noqa: F401 - the gateway's answers
+from shared import sequences as sequence_sync
+from shared import sql
+from shared.sequences import SequencePlan, SequenceRefusedError, SequenceRow  # noqa: F401 - the gateway's answers
 
 
 class DataGates(NamedTuple):
@@ -50,7 +50,7 @@ class DataApiGateway:
 
     def sequences(self, gap: int, *, apply: bool) -> SequencePlan:
         """The plan (apply=False, changes nothing) or the sync; a sync with any refusal sets nothing and raises.
-        One call per sql.PAGE_ROWS sequences to plan, one per sql.APPLY_ROWS to apply (cutover.sequences)."""
+        One call per sql.PAGE_ROWS sequences to plan, one per sql.APPLY_ROWS to apply (shared.sequences)."""
         return sequence_sync.sync(self.query, self.schemas, gap, apply=apply)
 
     def sequence_page(self, gap: int, after: str = "") -> tuple[list[SequenceRow], str | None]:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from cutover import sql
+from shared import sql
 
 Query = Callable[..., list[dict]]
 
@@ -57,10 +57,13 @@ def _int(value) -> int | None:
     return None if value is None else int(value)
 
 
-def page(query: Query, schemas: str, gap: int, after: str = "") -> tuple[list[SequenceRow], str | None]:
+def page(query: Query, schemas: str, gap: int, after: str = "",
+         floors: dict[str, int] | None = None) -> tuple[list[SequenceRow], str | None]:
     """The plan of the migrated sequences among the next sql.PAGE_ROWS sequences of the database, and where
-    the page after it starts (None: this was the last)."""
-    rows = query(sql.SEQUENCE_PAGE, schemas=schemas, gap=gap, after=after)
+    the page after it starts (None: this was the last). `floors`: what the other database has issued."""
+    ahead = {name: value for name, value in (floors or {}).items() if name > after}
+    rows = query(sql.SEQUENCE_PAGE, schemas=schemas, gap=gap, after=after,
+                 floors=json.dumps(ahead) if ahead else sql.NO_FLOORS)
     planned = [SequenceRow(r["sequence_name"], r["used_by"], _int(r["last_value"]), _int(r["column_max"]),
                            int(r["new_value"]), r["refusal"]) for r in rows if r["used_by"] is not None]
     return planned, rows[-1]["sequence_name"] if len(rows) == sql.PAGE_ROWS else None
@@ -74,14 +77,26 @@ def plan_rows(query: Query, schemas: str, gap: int) -> Iterator[SequenceRow]:
         yield from rows
 
 
-def sync(query: Query, schemas: str, gap: int, *, apply: bool) -> SequencePlan:
+def positions(query: Query, schemas: str) -> dict[str, int]:
+    """Every migrated sequence's last value on this database (never-used ones left out), page after page."""
+    found: dict[str, int] = {}
+    after = ""
+    while True:
+        rows = query(sql.SEQUENCE_POSITIONS_PAGE, schemas=schemas, after=after)
+        found.update((r["sequence_name"], int(r["last_value"])) for r in rows if r["last_value"] is not None)
+        if len(rows) < sql.PAGE_ROWS:
+            return found
+        after = rows[-1]["sequence_name"]
+
+
+def sync(query: Query, schemas: str, gap: int, *, apply: bool, floors: dict[str, int] | None = None) -> SequencePlan:
     """Plan every sequence page by page; with `apply` and no refusal, set them page by page."""
     after: str | None = ""
     calls = count = refused = 0
     moving: list[SequenceRow] = []
     refusals: list[tuple[str, str]] = []
     while after is not None:
-        rows, after = page(query, schemas, gap, after)
+        rows, after = page(query, schemas, gap, after, floors)
         calls += 1
         count += len(rows)
         for row in rows:

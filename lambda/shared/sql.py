@@ -92,7 +92,10 @@ columns AS (
 )"""
 
 
-def _planned(columns: str) -> str:
+_NO_FLOORS_SQL = "'{}'::jsonb"
+
+
+def _planned(columns: str, floors: str = "CAST(:floors AS jsonb)") -> str:
     """The plan of every sequence in `columns`: its columns' maximum, the value it needs, and a refusal.
 
     Every column's maximum comes from one dynamic query (a UNION ALL of max() per column, run once through
@@ -111,6 +114,7 @@ measured AS (
 ),
 maxima AS (
   SELECT c.seq, c.sequence_name, max(x.m::numeric) AS column_max,
+         max(({floors} ->> c.sequence_name)::numeric) AS floor,
          string_agg(format('%I.%I.%I', c.nspname, c.relname, c.attname), ', '
                     ORDER BY c.nspname, c.relname, c.attname) AS used_by
   FROM {columns} c LEFT JOIN measured x ON x.k = c.tbl || '/' || c.attname
@@ -119,7 +123,8 @@ maxima AS (
 judged AS (
   SELECT m.seq, m.sequence_name, m.used_by,
          pg_sequence_last_value(m.seq::regclass) AS last_value, ps.seqstart, ps.seqmax, ps.seqincrement,
-         m.column_max, coalesce(m.column_max, ps.seqstart - 1) + :gap::bigint AS target
+         m.column_max, m.floor,
+         greatest(coalesce(m.column_max, ps.seqstart - 1), m.floor) + :gap::bigint AS target
   FROM maxima m
   JOIN pg_sequence ps ON ps.seqrelid = m.seq
 ),
@@ -137,10 +142,10 @@ planned AS (
 # move, every refusal counted and the first SAMPLE named, the SAMPLE largest jumps. It is drain mode's
 # statement for on-prem's psql after a rollback; it holds a lock on every migrated table until it ends, so it
 # suits schemas within the server's lock table. The controller and the fence sync in pages instead
-# (cutover.sequences). All or nothing: the verdict covers every sequence before any setval runs.
+# (shared.sequences). All or nothing: the verdict covers every sequence before any setval runs.
 SEQUENCES = f"""
 WITH {_USED},
-{_planned("columns")},
+{_planned("columns", floors=_NO_FLOORS_SQL)},
 verdict AS (SELECT NOT EXISTS (SELECT 1 FROM planned WHERE refusal IS NOT NULL) AS allowed),
 applied AS (
   SELECT count(setval(p.seq::regclass, p.new_value::bigint, true)) AS n
@@ -158,6 +163,20 @@ SELECT (SELECT count(*) FROM planned) AS sequences,
           FROM (SELECT * FROM planned WHERE refusal IS NULL ORDER BY jump DESC, sequence_name
                 LIMIT {SAMPLE}) j) AS largest,
        (SELECT n FROM applied) AS moved
+"""
+
+# What the other database has issued, by sequence (:floors, a JSON object of name to last value): a sequence is
+# set past its columns' maximum and past its floor, so ids the other side handed out are never handed out again
+# even when their rows have not arrived (a forced rollback). '{}' when there is none.
+NO_FLOORS = "{}"
+
+# Each migrated sequence's last value on this database (None: never used), PAGE_ROWS at a time after :after.
+SEQUENCE_POSITIONS_PAGE = f"""
+SELECT format('%I.%I', schemaname, sequencename) AS sequence_name, last_value::text AS last_value
+FROM pg_sequences
+WHERE schemaname LIKE ANY (string_to_array(:schemas::text, ','))
+  AND format('%I.%I', schemaname, sequencename) > :after::text
+ORDER BY 1 LIMIT {PAGE_ROWS}
 """
 
 # The plan of the sequences after :after (a sequence name as listed), read-only, PAGE_ROWS sequences of the
