@@ -94,7 +94,12 @@ class FenceOverPostgres:
 
         parts = dict(item.split("=", 1) for item in self.dsns[side].split())
         dsn = f"host={parts['host']} port={parts['port']} user={APPLICATION_ROLE} dbname={parts['dbname']}"
-        with psycopg.connect(dsn, autocommit=True) as connection:
+        try:
+            connection = psycopg.connect(dsn, autocommit=True)
+        except psycopg.OperationalError as error:  # closed: CONNECT revoked
+            assert "permission denied for database" in str(error), error
+            return False
+        with connection:
             table = connection.execute("SELECT format('%I.%I', schemaname, tablename) FROM pg_tables "
                                        "WHERE schemaname = 'public' AND tablename <> 'cutover_marker' "
                                        "ORDER BY 1 LIMIT 1").fetchone()[0]

@@ -11,12 +11,13 @@ from __future__ import annotations
 import enum
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import assert_never
+from typing import NamedTuple, assert_never
 
 from cutover.gates import Gate, TaskStatus, all_pass
 from cutover.models import (
     ALL_ON_AURORA,
     ALL_ON_PREM,
+    FENCE_ACTIONS,
     SIDES,
     STOPPING_EVENT_TYPES,
     AdviseOnpremSequences,
@@ -167,10 +168,15 @@ def bake_done(state: State, settings: Settings, now: datetime) -> bool:
 
 def decide(state: State, trigger: Trigger, settings: Settings, *, now: datetime, observed: Records,
            gates: list[Gate] | None = None, recorded: tuple[str, ...] = (),
-           reverse: TaskStatus | None = None) -> Decision:
+           reverse: TaskStatus | None = None, fences: tuple[str, ...] | None = None) -> Decision:
     """`recorded`: ids of DMS events already in the event record (redeliveries are ignored); `reverse`:
-    the reverse task as measured, when writes have reached Aurora (a rollback depends on it)."""
+    the reverse task as measured, when writes have reached Aurora (a rollback depends on it); `fences`: the
+    sides measured fenced now (None: not measured), which replace what the checkpoint remembers."""
     state = reconcile(state, observed, settings, now)
+    if fences is not None and fences != state.fenced:
+        state = replace(state, fenced=fences, updated_at=now,
+                        reason=f"fences measured: {', '.join(fences) or 'none'} fenced (the checkpoint had "
+                               f"{', '.join(state.fenced) or 'none'})")
     # An event that caused a transition is remembered with it, and a recorded DMS event in the event
     # record, so a redelivery changes nothing. Neither costs a checkpoint version of its own: an event
     # that changes nothing writes nothing (delivered again, it is judged again on the state of the moment).
@@ -212,26 +218,41 @@ def expected_fences(state: State) -> tuple[str, ...] | None:
     return None
 
 
+def must_close(state: State, side: str) -> bool:
+    """Whether `side`, when fenced, is closed (serves nothing) rather than read-only: Aurora stays read-only while
+    the reader name may point to it (from start-cutover until the flip), every other fenced side is closed."""
+    return side == "onprem" or state.phase in (Phase.ROLLED_BACK, Phase.ROLLING_BACK)
+
+
+def mirror(state: State, settings: Settings, now: datetime, to_open: str, prefix: str) -> list:
+    """The only way a side opens: the other side fenced with a fresh marker written after its fence, that marker
+    seen on `to_open` (every write the other side took is there), `to_open`'s sequences synced, then the lift."""
+    other = "aurora" if to_open == "onprem" else "onprem"
+    token = f"{prefix}-{now:%Y%m%dT%H%M%SZ}"
+    sync = SyncSequences(settings.sequence_gap) if to_open == "aurora" else SyncOnpremSequences(settings.sequence_gap)
+    return [FenceWrites(other, token, True, close=must_close(state, other)), AwaitMarker(to_open, token), sync,
+            LiftFence(to_open)]
+
+
 def _fence_repair(state: State, settings: Settings, now: datetime) -> Decision | None:
-    """The fences follow the records: after an interrupted flip or rollback, records changed by hand, or a
-    fence step that failed, the next tick brings them back in line (never two writable sides on the way)."""
+    """The fences follow the writer name: a side that must be fenced and is not (measured) is fenced again; a
+    side that must be open and is not opens only through the whole mirror (never two writable sides on the way,
+    never one opened before the other side's writes have arrived)."""
     expected = expected_fences(state) if settings.fenced and not state.pending and not state.fence_override else None
     if expected is None or state.fenced == expected:
         return None
-    actions: list = []
-    if expected == ("onprem",):
-        if "onprem" not in state.fenced:
-            token = f"repair-{now:%Y%m%dT%H%M%SZ}"
-            actions += [FenceWrites("onprem", token, True), AwaitMarker("aurora", token)]
-        if "aurora" in state.fenced:
-            actions.append(LiftFence("aurora"))
+    fenced_side = expected[0]
+    open_side = "aurora" if fenced_side == "onprem" else "onprem"
+    if open_side in state.fenced:
+        actions = mirror(state, settings, now, open_side, "repair")
     else:
-        if "aurora" not in state.fenced:
-            actions.append(FenceWrites("aurora", end_sessions=True))
-        if "onprem" in state.fenced:
-            actions.append(LiftFence("onprem"))
-    why = (f"fences repaired to follow the writer name: {', '.join(expected)} fenced "
-           f"(was: {', '.join(state.fenced) or 'none'})")
+        actions = [FenceWrites(fenced_side, end_sessions=True, close=must_close(state, fenced_side))]
+    why = (f"fences repaired to follow the writer name: {fenced_side} fenced, {open_side} open "
+           f"(measured: {', '.join(state.fenced) or 'none'} fenced)")
+    if fenced_side not in state.fenced:
+        why += f"; {fenced_side} was found writable: every outside session there was ended"
+    if open_side in state.fenced:
+        why += f"; {open_side} opens only once {fenced_side}'s marker has reached it and its sequences are synced"
     return Decision(state, (*actions, Notify("Fences repaired", why)), result={"outcome": why})
 
 
@@ -302,11 +323,11 @@ def _fenced_flip(state: State, settings: Settings, now: datetime, reason: str) -
     new = replace(state, phase=Phase.CUT_OVER, writer=ALL_ON_AURORA, readers=ALL_ON_AURORA, hold=None,
                   updated_at=now, step_started_at=now, writes_since=state.writes_since or now, reason=reason,
                   flip={"token": token, "direction": "to-aurora", "decided_at": iso(now)}, fence_override=None)
-    actions = (FenceWrites("aurora"),  # still fenced since the cutover started; asserted again, idempotent
-               FenceWrites("onprem", token, True), AwaitMarker("aurora", token),
+    actions = (FenceWrites("aurora"),  # read-only since the cutover started; asserted again, idempotent
+               FenceWrites("onprem", token, True, close=True), AwaitMarker("aurora", token),
                SyncSequences(settings.sequence_gap), LiftFence("aurora"),
                _shift(state, ALL_ON_AURORA, ALL_ON_AURORA), StartBackup(),
-               Notify("Cutover complete", f"{reason}. On-prem was fenced and its application sessions ended, Aurora "
+               Notify("Cutover complete", f"{reason}. On-prem was closed and every session outside the allowlist ended, Aurora "
                       "caught up to the fence's marker, sequences were set past every migrated column, then Aurora "
                       "was opened and both names moved in one change; the reverse task keeps on-prem current."))
     return Decision(new, actions, label="cutover-complete", result={"outcome": "cut over", "aurora": 100})
@@ -398,10 +419,11 @@ def _rollback(state: State, why: str, now: datetime, settings: Settings, *, forc
         token = f"rollback-{now:%Y%m%dT%H%M%SZ}"
         new = replace(new, flip={"token": token, "direction": "to-onprem", "decided_at": iso(now)})
         catch_up = () if force else (AwaitMarker("onprem", token),)
-        how = ("; forced: on-prem was opened without waiting for Aurora's last writes" if force else
-               "; Aurora fenced, on-prem caught up to its marker, on-prem's sequences set past every column, "
-               "on-prem opened")
-        actions = (FenceWrites("aurora", token, True), *catch_up, SyncOnpremSequences(settings.sequence_gap),
+        how = ("; forced: on-prem was opened without waiting for Aurora's last writes (rows Aurora took may be "
+               "missing on-prem), with its sequences set past every id Aurora issued" if force else
+               "; Aurora closed, on-prem caught up to its marker, on-prem's sequences set past every column and "
+               "every id Aurora issued, on-prem opened")
+        actions = (FenceWrites("aurora", token, True, close=True), *catch_up, SyncOnpremSequences(settings.sequence_gap),
                    LiftFence("onprem"), _shift(state, ALL_ON_PREM, ALL_ON_PREM),
                    Notify("Rolled back to on-prem", new.reason + how))
         return Decision(new, actions, label="rolled-back", result={"outcome": "rolled back"})
@@ -442,7 +464,9 @@ def _command(state: State, command: Command, settings: Settings, now: datetime, 
             new = replace(state, phase=Phase.SHIFTING, hold=None, pre_cutover_time=now, step_started_at=now,
                           updated_at=now, backup_job=None, writes_since=None, reason=f"cutover started{why}",
                           fence_override=None)
-            fence = (FenceWrites("aurora", end_sessions=True),) if settings.fenced else ()
+            # Read-only for the reader canary; a close left by an earlier rollback is lifted after, never before.
+            fence = (FenceWrites("aurora", end_sessions=True), LiftFence("aurora", "connect")) if settings.fenced \
+                else ()
             return Decision(new, (*fence, StartReverseTask(now), Notify("Cutover started", new.reason)),
                             label="cutover-started", result={"outcome": "cutover started"})
         case CommandName.FLIP:
@@ -461,6 +485,11 @@ def _command(state: State, command: Command, settings: Settings, now: datetime, 
                            reason=f"paused by operator{why}")
             return Decision(held, (Notify("Cutover paused", held.reason),), result={"outcome": "paused"})
         case CommandName.RESUME:
+            if state.fence_override and state.phase is not Phase.HELD:
+                cleared = replace(state, fence_override=None, updated_at=now,
+                                  reason=f"fence repairs resumed by operator{why}")
+                return Decision(cleared, (Notify("Fence repairs resumed", cleared.reason),),
+                                result={"outcome": "fence repairs resumed"})
             if state.phase is not Phase.HELD:
                 raise CommandRefusedError(f"resume: nothing is held (the migration is {state.phase.value})")
             resumed = replace(state, phase=Phase.SHIFTING, hold=None, step_started_at=now, updated_at=now,
@@ -542,7 +571,7 @@ def completed(state: State, action, outcome: object = None, *, write_pause: floa
             state = replace(state, flip={**state.flip, "fenced_at": outcome.get("fenced_at"),
                                          "marker_at": outcome.get("marker_at"),
                                          "sessions_ended": outcome.get("sessions_ended")})
-    elif isinstance(action, LiftFence):
+    elif isinstance(action, LiftFence) and action.layer != "connect":  # lifting only the close leaves it read-only
         state = replace(state, fenced=_with(state.fenced, action.side, False))
     elif isinstance(action, AwaitMarker) and state.flip and state.flip.get("token") == action.token:
         state = replace(state, flip={**state.flip, "caught_up_seconds": outcome})
@@ -589,7 +618,7 @@ def abandoned_shift(state: State, shift: SetWeights, error: str, now: datetime, 
     A fenced flip or rollback is undone (or, when Route 53 already holds its change, completed) by its fences:
     the side that was to close is fenced first, the side that was to stay open is opened after."""
     if settings is not None and settings.fenced and {shift.writer, shift.previous} == {ALL_ON_AURORA, ALL_ON_PREM}:
-        return _abandoned_fenced(state, shift, error, now, observed)
+        return _abandoned_fenced(state, shift, error, now, observed, settings)
     flip_pending = shift.previous_readers.aurora == 100 and shift.previous.aurora == 0
     phase = Phase.AWAITING_FLIP if flip_pending and state.phase is Phase.CUT_OVER else Phase.SHIFTING
     reverted = replace(state, phase=phase, writer=shift.previous, readers=shift.previous_readers,
@@ -601,28 +630,87 @@ def abandoned_shift(state: State, shift: SetWeights, error: str, now: datetime, 
     return reverted, (Notify("Cutover step not confirmed", reverted.reason),)
 
 
-def _abandoned_fenced(state: State, shift: SetWeights, error: str, now: datetime,
-                      observed: Records | None) -> tuple[State, tuple]:
+def _abandoned_fenced(state: State, shift: SetWeights, error: str, now: datetime, observed: Records | None,
+                      settings: Settings) -> tuple[State, tuple]:
     to_aurora = shift.writer == ALL_ON_AURORA
     old, new = ("onprem", "aurora") if to_aurora else ("aurora", "onprem")
     if observed is not None and observed == shift.records:  # Route 53 took it: finish, the catch-up was done
         phase = Phase.CUT_OVER if to_aurora else Phase.ROLLED_BACK
         done = replace(state, phase=phase, writer=shift.writer, readers=shift.readers, updated_at=now,
                        reason=f"{state.reason}; completed after an interruption ({error}): {old} fenced, {new} open")
-        return done, (FenceWrites(old, end_sessions=True), LiftFence(new), Notify("Fences completed", done.reason))
+        return done, (FenceWrites(old, end_sessions=True, close=must_close(done, old)), LiftFence(new),
+                      Notify("Fences completed", done.reason))
+    opened = new not in state.fenced  # the side that was to open has been lifted and may have taken writes
+    how = (f"{new} had been opened, so it was fenced again and {old} reopens only once {new}'s marker has reached it "
+           f"and {old}'s sequences are synced" if opened else
+           f"{new} was never opened, so {new} stays fenced and {old} was reopened")
     if to_aurora:
         reverted = replace(state, phase=Phase.AWAITING_FLIP, writer=shift.previous, readers=shift.previous_readers,
                            step_started_at=now, updated_at=now,
                            writes_since=None if shift.previous.aurora == 0 else state.writes_since,
-                           reason=f"flip not completed ({error}); Aurora fenced again and on-prem open again: "
-                                  "nothing else changed; send flip again when the cause is fixed")
+                           reason=f"flip not completed ({error}); {how}; the names did not move; send flip again "
+                                  "when the cause is fixed")
     else:
         reverted = replace(state, phase=Phase.HELD, hold=Hold.OPERATOR, writer=shift.previous,
                            readers=shift.previous_readers, step_started_at=now, updated_at=now,
-                           reason=f"rollback not completed ({error}); on-prem fenced again and Aurora open again: "
-                                  "writes stay on Aurora; roll back again when the cause is fixed")
-    return reverted, (FenceWrites(new, end_sessions=True), LiftFence(old),
-                      Notify("Flip not completed" if to_aurora else "Rollback not completed", reverted.reason))
+                           reason=f"rollback not completed ({error}); {how}; writes stay on Aurora; roll back "
+                                  "again when the cause is fixed")
+    undo = mirror(reverted, settings, now, old, "undo") if opened else \
+        [FenceWrites(new, end_sessions=True, close=must_close(reverted, new)), LiftFence(old)]
+    return reverted, (*undo, Notify("Flip not completed" if to_aurora else "Rollback not completed", reverted.reason))
+
+
+class Recovery(NamedTuple):
+    """What comes of a failed action: the state, what is performed next, what stays pending for a later
+    invocation, and whether this invocation stops performing."""
+
+    state: State
+    queue: tuple
+    kept: tuple = ()
+    stop: bool = False
+
+
+def recover(state: State, failed, queue: tuple, error: str, settings: Settings, now: datetime,
+            observed: Records | None) -> Recovery:
+    """The one failure policy: undo, retry, drop or hold.
+
+    - A primary action of a shift (the flip, a rollback's fence steps, a canary step): undone by abandoning the
+      shift; a rollback's own Route 53 change is retried instead.
+    - A fence step outside a shift (a repair): the rest of its fence steps are dropped; a catch-up that did not
+      come holds the repairs for the operator (both sides stay fenced), anything else is repaired by the next tick.
+    - Any other primary action: kept with everything after it, retried by the next invocation.
+    - A secondary action: kept, retried later; the rest goes on."""
+    shift = failed if isinstance(failed, SetWeights) else next((a for a in queue if isinstance(a, SetWeights)), None)
+    fence_step = isinstance(failed, FENCE_ACTIONS)
+    if not failed.primary:
+        return Recovery(state, queue, kept=(failed,))
+    if shift is not None and (state.phase is not Phase.ROLLING_BACK or (settings.fenced and fence_step)):
+        reverted, compensation = abandoned_shift(state, shift, error, now, settings, observed)
+        return Recovery(reverted, (*(a for a in compensation if a.primary),
+                                   *(a for a in queue if isinstance(a, RecordEvent)),
+                                   *stamped(reverted, tuple(a for a in compensation if not a.primary), now)))
+    if fence_step:
+        rest = tuple(a for a in queue if not isinstance(a, FENCE_ACTIONS))
+        what = f"{type(failed).__name__} {getattr(failed, 'side', '')}: {error}; fenced now: " \
+               f"{', '.join(state.fenced) or 'none'}"
+        if isinstance(failed, AwaitMarker):
+            held = replace(state, fence_override=f"fence repair held at {iso(now)}: {what}", updated_at=now,
+                           reason=f"fence repair held: {what}")
+            return Recovery(held, (*rest, *stamped(held, (Notify("Fence repair held", (
+                f"{what}. {failed.side} is not opened before the other side's writes have reached it. Once "
+                f"replication has caught up (status: lag, reverse task), send resume; or roll back/flip"
+                f"{'' if failed.side == 'onprem' else ' again'}")),), now)))
+        return Recovery(state, (*rest, *stamped(state, (Notify("Fence step failed", (
+            f"{what}; the next tick measures the fences and repairs them")),), now)))
+    return Recovery(state, (), kept=(failed, *queue), stop=True)
+
+
+def stamped(state: State, actions: tuple, now: datetime) -> tuple:
+    """Notices carry the state they were sent in."""
+    stamp = (f"\n\nphase={state.phase.value} writer={state.writer.onprem}/{state.writer.aurora} "
+             f"readers={state.readers.onprem}/{state.readers.aurora} at={now.isoformat()} "
+             f"by={state.operator or 'controller'}")
+    return tuple(Notify(a.subject, a.message + stamp) if isinstance(a, Notify) else a for a in actions)
 
 
 def iso_now(state: State) -> str | None:

@@ -407,7 +407,7 @@ class AdviseOnpremSequences(NamedTuple):
 
 
 class FenceWrites(NamedTuple):
-    """The application roles can no longer write on `side` (the fence function, in the database itself).
+    """No role outside the allowlist can write on `side` (the fence function, in the database itself).
 
     With `end_sessions`, their open sessions are ended too; with a `token`, a marker row is committed after
     the fence, for the other side's catch-up to wait for. Without a token it is idempotent and safe to replay."""
@@ -416,13 +416,16 @@ class FenceWrites(NamedTuple):
     side: str
     token: str = ""
     end_sessions: bool = False
+    close: bool = False  # closed (no session of a role outside the allowlist) rather than read-only
 
 
 class LiftFence(NamedTuple):
-    """The application roles may write on `side` again: exactly the privileges the fence took."""
+    """Roles outside the allowlist may write on `side` again: exactly what the fence took (`layer`: all, or only
+    the closed layer's CONNECT, which leaves the side read-only)."""
 
     primary = True
     side: str
+    layer: str = "all"
 
 
 class AwaitMarker(NamedTuple):

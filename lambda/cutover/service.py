@@ -27,7 +27,6 @@ from cutover.gateways.ssm import ParameterGateway
 from cutover.log import line
 from cutover.logic import Measure
 from cutover.models import (
-    FENCE_ACTIONS,
     AdviseOnpremSequences,
     AwaitMarker,
     Command,
@@ -214,10 +213,14 @@ class Controller:
         state, version, observed, problems = self._load(trigger, now, complete=not reading)
         current = logic.reconcile(state, observed, self.settings, now)
         starting = isinstance(trigger, Command) and trigger.name == CommandName.START_CUTOVER
-        gates, reverse = self._measure(logic.wants(current, trigger, self.settings, now), current, starting)
+        fences, fence_gates_now = self._measure_fences(current, trigger)
+        measured = current if fences is None else replace(current, fenced=fences)
+        gates, reverse = self._measure(logic.wants(measured, trigger, self.settings, now), current, starting)
+        if fence_gates_now:
+            gates = [*(gates or []), *fence_gates_now] if gates is not None or reading else gates
         recorded = recorded_ids(self.gw.parameters.read_events()) if isinstance(trigger, TaskEvent) else ()
         decision = logic.decide(state, trigger, self.settings, now=now, observed=observed, gates=gates,
-                                recorded=recorded, reverse=reverse)
+                                recorded=recorded, reverse=reverse, fences=fences)
         actions = self._stamped(decision, now)
         result = {"ok": True, **(decision.result or {}), "phase": decision.state.phase.value,
                   "weights": weights_of(decision.state.records), "observed_weights": weights_of(observed),
@@ -232,6 +235,30 @@ class Controller:
             return self._dry_run(decision, actions, result)
         new_state, version, more = self._commit(state, decision, actions, version, observed, now)
         return self._rendered(trigger, decision, new_state, version, result, [*problems, *more])
+
+    def _measure_fences(self, state: State, trigger: Trigger) -> tuple[tuple[str, ...] | None, list[Gate]]:
+        """Ticks and status measure both sides' fences (a fence lifted by hand is seen within a minute); the
+        measured sides replace the remembered ones. Not measured while the checkpoint has work pending, or while an
+        operator's override (or a held repair) leaves the fences alone."""
+        wanted = isinstance(trigger, models.Tick) or (isinstance(trigger, Command) and trigger.name == CommandName.STATUS)
+        expected = logic.expected_fences(state)
+        if not (self.settings.fenced and wanted and expected is not None and not state.pending):
+            return None, []
+        try:
+            measured = {side: self.gw.fence.measure(side) for side in models.SIDES}
+        except Exception as error:  # unmeasured: the remembered fences stand, and status says why
+            return None, [Gate("fences measured", False, f"unanswered: {describe(error)}")]
+        fenced = tuple(side for side in models.SIDES if measured[side]["fenced"])
+        gates = []
+        for side in models.SIDES:
+            m = measured[side]
+            must = side in expected
+            detail = (f"fenced={m['fenced']} closed={m['closed']} read_only={m['read_only']} sessions={m['sessions']}"
+                      + (f" can_connect={m['can_connect']}" if m["can_connect"] and must else "")
+                      + (f" writable={m['writable_sample']}" if m["writable_sample"] and must else ""))
+            gates.append(Gate(f"{side} {'fenced' if must else 'open'} as the writer name requires (measured)",
+                              m["fenced"] == must or (not must and state.fence_override is not None), detail))
+        return (None if state.fence_override else fenced), gates
 
     def _load(self, trigger: Trigger, now: datetime, complete: bool) -> tuple[State, int, Records, list[Problem]]:
         """The checkpoint and the records; an earlier invocation's unconfirmed work is completed first (a read
@@ -307,14 +334,7 @@ class Controller:
         primary = [a for a in decision.actions if a.primary]
         rest = [a for a in decision.actions if not a.primary]
         return (*primary, *([Label(decision.label)] if decision.label else []),
-                *self._stamp_all(decision.state, tuple(rest), now))
-
-    @staticmethod
-    def _stamp_all(state: State, actions: tuple, now: datetime) -> tuple:
-        stamp = (f"\n\nphase={state.phase.value} writer={state.writer.onprem}/{state.writer.aurora} "
-                 f"readers={state.readers.onprem}/{state.readers.aurora} at={now.isoformat()} "
-                 f"by={state.operator or 'controller'}")
-        return tuple(Notify(a.subject, a.message + stamp) if isinstance(a, Notify) else a for a in actions)
+                *logic.stamped(decision.state, tuple(rest), now))
 
     def _write(self, state: State, version: int) -> int:
         return self.gw.parameters.write_detecting_conflict(state.to_json(), version)
@@ -332,30 +352,13 @@ class Controller:
             action = queue.pop(0)
             try:
                 outcome = self._perform(action, done, observed, fresh)
-            except Exception as error:  # every failure is kept and retried, or the shift abandoned; never lost
-                primary = action.primary
-                problems.append(Problem(type(action).__name__, describe(error), primary))
-                shift = action if isinstance(action, SetWeights) else next(
-                    (a for a in queue if isinstance(a, SetWeights)), None)
-                # A rollback's Route 53 change is retried; a fenced rollback's fence steps are undone instead.
-                undo = done.phase is not Phase.ROLLING_BACK or (self.settings.fenced and isinstance(action, FENCE_ACTIONS))
-                if primary and shift is not None and undo:
-                    done, compensation = logic.abandoned_shift(done, shift, describe(error), now, self.settings,
-                                                               observed)
-                    queue = [*(a for a in compensation if a.primary),
-                             *(a for a in queue if isinstance(a, RecordEvent)),
-                             *self._stamp_all(done, tuple(a for a in compensation if not a.primary), now)]
-                    continue
-                if primary and isinstance(action, FENCE_ACTIONS):  # the next tick repairs the fences afresh
-                    queue = [a for a in queue if not isinstance(a, FENCE_ACTIONS)]
-                    queue += self._stamp_all(done, (Notify("Fence step failed", (
-                        f"{type(action).__name__} {getattr(action, 'side', '')}: {describe(error)}; fenced now: "
-                        f"{', '.join(done.fenced) or 'none'}; the next tick repairs the fences")),), now)
-                    continue
-                if primary:
-                    remaining += [action, *queue]
+            except Exception as error:  # every failure is kept and retried, or undone, or held: never lost
+                problems.append(Problem(type(action).__name__, describe(error), action.primary))
+                recovery = logic.recover(done, action, tuple(queue), describe(error), self.settings, now, observed)
+                done, queue = recovery.state, list(recovery.queue)
+                remaining += recovery.kept
+                if recovery.stop:
                     break
-                remaining.append(action)
                 continue
             if isinstance(outcome, str) and NOT_SEEN_INSYNC in outcome:
                 problems.append(Problem("SetWeights (propagation)", outcome, primary=False))  # made; not retried
@@ -387,12 +390,12 @@ class Controller:
                 raise RuntimeError("fence found unconfirmed after an interrupted invocation; undone, then decided "
                                    "again")
             started = self.monotonic()
-            outcome = self.gw.fence.fence(action.side, action.token, action.end_sessions)
+            outcome = self.gw.fence.fence(action.side, action.token, action.end_sessions, action.close)
             if action.token:
                 self._fenced_since = started
             return outcome
         if isinstance(action, LiftFence):
-            return self.gw.fence.unfence(action.side)
+            return self.gw.fence.unfence(action.side, action.layer)
         if isinstance(action, AwaitMarker):
             if not fresh:
                 raise RuntimeError("catch-up found unconfirmed after an interrupted invocation; undone")
@@ -400,7 +403,8 @@ class Controller:
         if isinstance(action, SyncOnpremSequences):
             if not fresh:
                 raise RuntimeError("on-prem sequence sync found unconfirmed after an interrupted invocation; undone")
-            return self.gw.fence.sequences("onprem", action.gap)
+            # Past every id Aurora has issued too: after a forced rollback its rows may never reach on-prem.
+            return self.gw.fence.sequences("onprem", action.gap, self.gw.data.positions())
         if isinstance(action, AdviseOnpremSequences):
             plan = self.gw.data.sequences(action.gap, apply=False)  # what Aurora's ids need, for the record
             self.gw.sns.notify("On-prem sequences to set before on-prem takes inserts",

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import boto3
 import psycopg
 import pytest
-from shared import sql
 from cutover.gateways.data import DataApiGateway, SequenceRefusedError
+from shared import sql
 
 from tests.data_api import MAX_RESPONSE_BYTES, DataApiOverPostgres
 from tests.many_tables import create

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import psycopg
 import pytest
-from shared import sql
 from cutover.gateways.data import DataApiGateway, SequenceRefusedError
+from shared import sql
 
 from tests.data_api import DataApiOverPostgres
 from tests.pg import last_values

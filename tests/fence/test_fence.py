@@ -7,7 +7,6 @@ import time
 
 import psycopg
 import pytest
-from fence.service import FenceRefusedError
 
 INSERT = "INSERT INTO public.payments (who) VALUES (current_user)"
 

@@ -53,6 +53,10 @@ class DataApiGateway:
         One call per sql.PAGE_ROWS sequences to plan, one per sql.APPLY_ROWS to apply (shared.sequences)."""
         return sequence_sync.sync(self.query, self.schemas, gap, apply=apply)
 
+    def positions(self) -> dict[str, int]:
+        """Every migrated sequence's last value on Aurora (what it has issued), for on-prem's sync at a rollback."""
+        return sequence_sync.positions(self.query, self.schemas)
+
     def sequence_page(self, gap: int, after: str = "") -> tuple[list[SequenceRow], str | None]:
         """The plan of the migrated sequences among the next sql.PAGE_ROWS of the database (read-only), and the
         next page's start (None at the end)."""

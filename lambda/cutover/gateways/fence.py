@@ -25,17 +25,21 @@ class FenceGateway:
             raise FenceError(f"fence {operation} on {side} refused: {answer.get('error')}")
         return answer
 
-    def fence(self, side: str, token: str = "", end_sessions: bool = False) -> dict:
-        return self.call("fence", side, token=token, end_sessions=end_sessions)
+    def fence(self, side: str, token: str = "", end_sessions: bool = False, close: bool = False) -> dict:
+        return self.call("fence", side, token=token, end_sessions=end_sessions, close=close)
 
-    def unfence(self, side: str) -> dict:
-        return self.call("unfence", side)
+    def unfence(self, side: str, layer: str = "all") -> dict:
+        return self.call("unfence", side, layer=layer)
+
+    def measure(self, side: str) -> dict:
+        """The fence as it stands on `side`: `fenced` is whether no role outside the allowlist can write now."""
+        return self.call("measure", side)
 
     def marker(self, side: str, token: str) -> str | None:
         return self.call("marker", side, token=token).get("seen_at")
 
-    def sequences(self, side: str, gap: int) -> dict:
-        return self.call("sequences", side, gap=gap)
+    def sequences(self, side: str, gap: int, floors: dict[str, int] | None = None) -> dict:
+        return self.call("sequences", side, gap=gap, floors=floors or {})
 
     def check(self, side: str) -> dict:
         try:
