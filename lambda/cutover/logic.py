@@ -322,7 +322,8 @@ def _fenced_flip(state: State, settings: Settings, now: datetime, reason: str) -
     token = f"flip-{now:%Y%m%dT%H%M%SZ}"
     new = replace(state, phase=Phase.CUT_OVER, writer=ALL_ON_AURORA, readers=ALL_ON_AURORA, hold=None,
                   updated_at=now, step_started_at=now, writes_since=state.writes_since or now, reason=reason,
-                  flip={"token": token, "direction": "to-aurora", "decided_at": iso(now)}, fence_override=None)
+                  flip={"token": token, "direction": "to-aurora", "decided_at": iso(now),
+                        "fenced_before": list(state.fenced)}, fence_override=None)
     actions = (FenceWrites("aurora"),  # read-only since the cutover started; asserted again, idempotent
                FenceWrites("onprem", token, True, close=True), AwaitMarker("aurora", token),
                SyncSequences(settings.sequence_gap), LiftFence("aurora"),
@@ -417,7 +418,8 @@ def _rollback(state: State, why: str, now: datetime, settings: Settings, *, forc
                   updated_at=now, step_started_at=None, reason=f"rolled back: {why}", fence_override=None)
     if settings.fenced and state.writer == ALL_ON_AURORA:
         token = f"rollback-{now:%Y%m%dT%H%M%SZ}"
-        new = replace(new, flip={"token": token, "direction": "to-onprem", "decided_at": iso(now)})
+        new = replace(new, flip={"token": token, "direction": "to-onprem", "decided_at": iso(now),
+                                 "fenced_before": list(state.fenced)})
         catch_up = () if force else (AwaitMarker("onprem", token),)
         how = ("; forced: on-prem was opened without waiting for Aurora's last writes (rows Aurora took may be "
                "missing on-prem), with its sequences set past every id Aurora issued" if force else
@@ -610,7 +612,7 @@ def _with(sides: tuple[str, ...], side: str, fenced: bool) -> tuple[str, ...]:
 
 
 def abandoned_shift(state: State, shift: SetWeights, error: str, now: datetime, settings: Settings | None = None,
-                    observed: Records | None = None) -> tuple[State, tuple]:
+                    observed: Records | None = None, *, fresh: bool = True) -> tuple[State, tuple]:
     """A forward shift (or the flip, or the sequence sync before it) that did not complete: back to the weights
     before it, the bake restarts, and a later tick or command decides again with fresh gates; if Route 53
     did take it, the next invocation adopts the records. A rollback is never abandoned: it is retried.
@@ -618,7 +620,7 @@ def abandoned_shift(state: State, shift: SetWeights, error: str, now: datetime, 
     A fenced flip or rollback is undone (or, when Route 53 already holds its change, completed) by its fences:
     the side that was to close is fenced first, the side that was to stay open is opened after."""
     if settings is not None and settings.fenced and {shift.writer, shift.previous} == {ALL_ON_AURORA, ALL_ON_PREM}:
-        return _abandoned_fenced(state, shift, error, now, observed, settings)
+        return _abandoned_fenced(state, shift, error, now, observed, settings, fresh)
     flip_pending = shift.previous_readers.aurora == 100 and shift.previous.aurora == 0
     phase = Phase.AWAITING_FLIP if flip_pending and state.phase is Phase.CUT_OVER else Phase.SHIFTING
     reverted = replace(state, phase=phase, writer=shift.previous, readers=shift.previous_readers,
@@ -631,18 +633,25 @@ def abandoned_shift(state: State, shift: SetWeights, error: str, now: datetime, 
 
 
 def _abandoned_fenced(state: State, shift: SetWeights, error: str, now: datetime, observed: Records | None,
-                      settings: Settings) -> tuple[State, tuple]:
+                      settings: Settings, fresh: bool) -> tuple[State, tuple]:
     to_aurora = shift.writer == ALL_ON_AURORA
     old, new = ("onprem", "aurora") if to_aurora else ("aurora", "onprem")
-    if observed is not None and observed == shift.records:  # Route 53 took it: finish, the catch-up was done
+    if observed is not None and observed == shift.records:  # the names already point to the new side: finish
         phase = Phase.CUT_OVER if to_aurora else Phase.ROLLED_BACK
         done = replace(state, phase=phase, writer=shift.writer, readers=shift.readers, updated_at=now,
                        reason=f"{state.reason}; completed after an interruption ({error}): {old} fenced, {new} open")
-        return done, (FenceWrites(old, end_sessions=True, close=must_close(done, old)), LiftFence(new),
-                      Notify("Fences completed", done.reason))
-    opened = new not in state.fenced  # the side that was to open has been lifted and may have taken writes
-    how = (f"{new} had been opened, so it was fenced again and {old} reopens only once {new}'s marker has reached it "
-           f"and {old}'s sequences are synced" if opened else
+        if fresh and new not in state.fenced:  # the catch-up was done and the side lifted before the change
+            return done, (FenceWrites(old, end_sessions=True, close=must_close(done, old)), LiftFence(new),
+                          Notify("Fences completed", done.reason))
+        # The records moved without the catch-up (by hand, or before the steps ran): the new side opens only
+        # through the whole mirror.
+        return done, (*mirror(done, settings, now, new, "complete"), Notify("Fences completed", done.reason))
+    # The old side reopens at once only if it was the open side when this decision began and the new side has
+    # stayed fenced since (so the new side took no write the old one lacks); otherwise through the whole mirror.
+    was_open = old not in (state.flip or {}).get("fenced_before", SIDES)
+    opened = new not in state.fenced or not fresh or not was_open
+    how = (f"{new} may have taken writes, so it was fenced again and {old} reopens only once {new}'s marker has "
+           f"reached it and {old}'s sequences are synced" if opened else
            f"{new} was never opened, so {new} stays fenced and {old} was reopened")
     if to_aurora:
         reverted = replace(state, phase=Phase.AWAITING_FLIP, writer=shift.previous, readers=shift.previous_readers,
@@ -671,7 +680,7 @@ class Recovery(NamedTuple):
 
 
 def recover(state: State, failed, queue: tuple, error: str, settings: Settings, now: datetime,
-            observed: Records | None) -> Recovery:
+            observed: Records | None, *, fresh: bool = True) -> Recovery:
     """The one failure policy: undo, retry, drop or hold.
 
     - A primary action of a shift (the flip, a rollback's fence steps, a canary step): undone by abandoning the
@@ -679,13 +688,15 @@ def recover(state: State, failed, queue: tuple, error: str, settings: Settings, 
     - A fence step outside a shift (a repair): the rest of its fence steps are dropped; a catch-up that did not
       come holds the repairs for the operator (both sides stay fenced), anything else is repaired by the next tick.
     - Any other primary action: kept with everything after it, retried by the next invocation.
-    - A secondary action: kept, retried later; the rest goes on."""
+    - A secondary action: kept, retried later; the rest goes on.
+    `fresh`: the actions are this invocation's own; False when completing what a dead invocation left, whose
+    checkpoint cannot tell which fences it changed (so an undo assumes the worst and mirrors)."""
     shift = failed if isinstance(failed, SetWeights) else next((a for a in queue if isinstance(a, SetWeights)), None)
     fence_step = isinstance(failed, FENCE_ACTIONS)
     if not failed.primary:
         return Recovery(state, queue, kept=(failed,))
     if shift is not None and (state.phase is not Phase.ROLLING_BACK or (settings.fenced and fence_step)):
-        reverted, compensation = abandoned_shift(state, shift, error, now, settings, observed)
+        reverted, compensation = abandoned_shift(state, shift, error, now, settings, observed, fresh=fresh)
         return Recovery(reverted, (*(a for a in compensation if a.primary),
                                    *(a for a in queue if isinstance(a, RecordEvent)),
                                    *stamped(reverted, tuple(a for a in compensation if not a.primary), now)))

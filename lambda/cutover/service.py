@@ -216,8 +216,8 @@ class Controller:
         fences, fence_gates_now = self._measure_fences(current, trigger)
         measured = current if fences is None else replace(current, fenced=fences)
         gates, reverse = self._measure(logic.wants(measured, trigger, self.settings, now), current, starting)
-        if fence_gates_now:
-            gates = [*(gates or []), *fence_gates_now] if gates is not None or reading else gates
+        if fence_gates_now and reading:  # shown by status; a changing command re-establishes the fences itself
+            gates = [*(gates or []), *fence_gates_now]
         recorded = recorded_ids(self.gw.parameters.read_events()) if isinstance(trigger, TaskEvent) else ()
         decision = logic.decide(state, trigger, self.settings, now=now, observed=observed, gates=gates,
                                 recorded=recorded, reverse=reverse, fences=fences)
@@ -237,10 +237,10 @@ class Controller:
         return self._rendered(trigger, decision, new_state, version, result, [*problems, *more])
 
     def _measure_fences(self, state: State, trigger: Trigger) -> tuple[tuple[str, ...] | None, list[Gate]]:
-        """Ticks and status measure both sides' fences (a fence lifted by hand is seen within a minute); the
-        measured sides replace the remembered ones. Not measured while the checkpoint has work pending, or while an
+        """Ticks and commands measure both sides' fences (a fence lifted by hand is seen within a minute, and no
+        command decides on a fence that is no longer there); the measured sides replace the remembered ones. Not measured while the checkpoint has work pending, or while an
         operator's override (or a held repair) leaves the fences alone."""
-        wanted = isinstance(trigger, models.Tick) or (isinstance(trigger, Command) and trigger.name == CommandName.STATUS)
+        wanted = isinstance(trigger, models.Tick) or (isinstance(trigger, Command) and trigger.name != CommandName.LIST)
         expected = logic.expected_fences(state)
         if not (self.settings.fenced and wanted and expected is not None and not state.pending):
             return None, []
@@ -354,7 +354,8 @@ class Controller:
                 outcome = self._perform(action, done, observed, fresh)
             except Exception as error:  # every failure is kept and retried, or undone, or held: never lost
                 problems.append(Problem(type(action).__name__, describe(error), action.primary))
-                recovery = logic.recover(done, action, tuple(queue), describe(error), self.settings, now, observed)
+                recovery = logic.recover(done, action, tuple(queue), describe(error), self.settings, now, observed,
+                                         fresh=fresh)
                 done, queue = recovery.state, list(recovery.queue)
                 remaining += recovery.kept
                 if recovery.stop:

@@ -8,8 +8,7 @@ The laws come from the README's runbook, stated here without the implementation'
 - a rollback moves both names to on-prem at once, and once writes reached Aurora it happens only with
   the reverse task running or with force; a refused rollback changes nothing;
 - an event delivered twice changes state once; the checkpoint follows the records after a crash;
-- fenced: once a cutover has started, at no moment (between any two actions) are both databases open to
-  the application, and once a decision completes the writer name points at the one open side.
+(the fenced cutover's laws are in test_fence_laws.py).
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from cutover import logic
 from cutover.gates import Gate, TaskStatus
 from cutover.logic import CommandRefusedError, decide
 from cutover.models import (
-    ALL_ON_AURORA,
     ALL_ON_PREM,
     AlarmEvent,
     Command,
@@ -189,11 +187,6 @@ class ControllerMachine(RuleBasedStateMachine):
             assert self.records.writer in (ALL_ON_PREM, Weights(0, 100))
 
     @invariant()
-    def writes_on_aurora_only_after_a_sync_in_this_cutover(self):
-        if self.records.writer.aurora > 0 and self.state.phase not in logic.IDLE_PHASES:
-            assert self.synced_this_cutover or self.state.writes_since is not None
-
-    @invariant()
     def the_next_decision_starts_from_the_records(self):
         """After any crash, what the controller decides next starts from what Route 53 holds: either it keeps
         the records, or it changes them from exactly there."""
@@ -210,70 +203,10 @@ class WriteCanaryMachine(ControllerMachine):
     settings = WRITE_CANARY
 
 
-class FencedMachine(ControllerMachine):
-    settings = FENCED
-
-    @invariant()
-    def the_writer_name_points_at_the_one_open_side(self):
-        if self.state.phase is Phase.REPLICATING or self.state.fence_override:
-            return
-        decision = decide(self.state, Tick(f"probe-{next(_ids)}"), self.settings, now=self.clock(),
-                          observed=self.records, gates=gates(False), reverse=self.reverse)
-        if any(isinstance(a, FenceWrites | LiftFence) for a in decision.actions):
-            return  # a crash left the fences behind the records: this very tick repairs them (checked below)
-        if self.records.writer == ALL_ON_AURORA:
-            assert self.open == {"aurora"}, (self.records, self.open)
-        elif self.records.writer == ALL_ON_PREM:
-            assert self.open == {"onprem"}, (self.records, self.open)
-
-    @rule()
-    def repair_tick(self):
-        """A tick after anything: the fences end up following the writer name."""
-        self.apply(Tick(f"tick-{next(_ids)}"), False)
-        if self.state.phase is not Phase.REPLICATING and self.records.writer in (ALL_ON_AURORA, ALL_ON_PREM) \
-                and not self.state.fence_override and not self.state.pending:
-            assert self.open == ({"aurora"} if self.records.writer == ALL_ON_AURORA else {"onprem"}), self.open
-
-
 TestControllerMachine = ControllerMachine.TestCase
 TestControllerMachine.settings = settings(max_examples=150, stateful_step_count=40, deadline=None)
 TestWriteCanaryMachine = WriteCanaryMachine.TestCase
 TestWriteCanaryMachine.settings = settings(max_examples=75, stateful_step_count=40, deadline=None)
-TestFencedMachine = FencedMachine.TestCase
-TestFencedMachine.settings = settings(max_examples=100, stateful_step_count=40, deadline=None)
-
-
-def test_the_laws_catch_a_flip_that_opens_aurora_before_fencing_onprem(monkeypatch):
-    """The fenced laws against a flip whose steps are out of order (Aurora opened first)."""
-    original = logic._fenced_flip
-
-    def reordered(state, settings_, now, reason):
-        decision = original(state, settings_, now, reason)
-        lift = [a for a in decision.actions if isinstance(a, LiftFence)]
-        return decision._replace(actions=(*lift, *(a for a in decision.actions if not isinstance(a, LiftFence))))
-
-    monkeypatch.setattr(logic, "_fenced_flip", reordered)
-    machine = FencedMachine()
-    machine.start(gates_ok=True)
-    machine.canary_runs_its_course()
-    with pytest.raises(AssertionError, match="both databases open"):
-        machine.flip(gates_ok=True, crash=False)
-
-
-def test_the_laws_catch_a_rollback_that_forgets_to_fence_aurora(monkeypatch):
-    original = logic._rollback
-
-    def unfenced(state, why, now, settings_, **kwargs):
-        decision = original(state, why, now, settings_, **kwargs)
-        return decision._replace(actions=tuple(a for a in decision.actions if not isinstance(a, FenceWrites)))
-
-    monkeypatch.setattr(logic, "_rollback", unfenced)
-    machine = FencedMachine()
-    machine.start(gates_ok=True)
-    machine.canary_runs_its_course()
-    machine.flip(gates_ok=True, crash=False)
-    with pytest.raises(AssertionError, match="both databases open"):
-        machine.rollback(force=False)
 
 
 def test_the_laws_catch_a_skipped_step(monkeypatch):
