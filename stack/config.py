@@ -543,6 +543,16 @@ class CutoverConfig(Section):
     control_table: Annotated[str, rule(_control_table)] = Field(
         "public.cutover_marker", description="schema.table of the flip's marker, in a migrated schema "
                                              "(docs/runbook.md: create it before the full load)")
+    replication_roles: Annotated[Strings, rule(_role)] = Field(
+        ("dms_user",), description="DMS's users on both databases (the usernames in the endpoints' secrets): never "
+                                   "fenced, so replication runs on through the flip")
+    onprem_allowed_roles: Annotated[Strings, rule(_role)] = Field(
+        ("postgres",), description="On-prem's administrative roles the fence never denies (every superuser that can "
+                                   "log in must be here, or the fence refuses: nothing can stop a superuser)")
+    aurora_allowed_roles: Annotated[Strings, rule(_role)] = Field(
+        ("rdsadmin",), description="Aurora's administrative roles the fence never denies, besides the master user "
+                                   "(added by the stack); the Data API secret's role belongs here if it is not the "
+                                   "master user")
 
     @model_validator(mode="after")
     def _modes(self) -> CutoverConfig:
@@ -553,6 +563,11 @@ class CutoverConfig(Section):
         if self.flip_mode == "fenced" and not self.application_roles:
             problems.append("cutover.application_roles: required in fenced mode (the roles the applications connect "
                             "as)")
+        for name in ("replication_roles", "onprem_allowed_roles", "aurora_allowed_roles"):
+            both = sorted(set(getattr(self, name)) & set(self.application_roles))
+            if both:
+                problems.append(f"cutover.{name}: {', '.join(both)} also in cutover.application_roles; a role the "
+                                "fence never denies cannot be an application's")
         report(problems)
         return self
 

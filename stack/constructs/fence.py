@@ -68,6 +68,9 @@ class Fence(Construct):
             "AURORA_PORT": str(config.database.port), "ONPREM_DATABASE": m.onprem_database,
             "AURORA_DATABASE": config.database.database_name,
             "APPLICATION_ROLES": ",".join(k.application_roles), "MIGRATED_SCHEMAS": ",".join(migrated_schemas),
+            "ONPREM_ALLOWED_ROLES": ",".join(dict.fromkeys((*k.replication_roles, *k.onprem_allowed_roles))),
+            "AURORA_ALLOWED_ROLES": ",".join(dict.fromkeys((*k.replication_roles, *k.aurora_allowed_roles,
+                                                             config.database.master_username))),
             "CONTROL_TABLE": k.control_table}
         self.function = LambdaFunction(
             self, "function", function_name=self.function_name, role=self.role.arn, runtime=RUNTIME,

@@ -94,6 +94,8 @@ def test_default_config_is_valid():
     ({"MIGRATION_STATE_KEY": "x.tfstate"}, "state.key", "only meaningful with state.bucket"),
     ({"MIGRATION_DNS_TTL_SECONDS": "sixty"}, "dns.ttl_seconds", "whole number"),
     ({"MIGRATION_MIGRATION_DMS_MULTI_AZ": "maybe"}, "migration.dms_multi_az", "true or false"),
+    ({"MIGRATION_CUTOVER_REPLICATION_ROLES": "payments_app"}, "cutover.replication_roles", "never denies"),
+    ({"MIGRATION_CUTOVER_ONPREM_ALLOWED_ROLES": "Postgres"}, "cutover.onprem_allowed_roles", "not a PostgreSQL role"),
 ])
 def test_each_rule_names_field_and_rule(env, field, rule):
     problems = problems_for(env)

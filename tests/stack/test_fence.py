@@ -17,6 +17,11 @@ def test_fence_runs_in_the_private_subnets_with_the_stacks_key_and_one_invocatio
     variables = fn["environment"]["variables"]
     config = synthesized.config
     assert variables["APPLICATION_ROLES"] == ",".join(config.cutover.application_roles)
+    k = config.cutover
+    onprem, aurora = (set(variables[f"{side}_ALLOWED_ROLES"].split(",")) for side in ("ONPREM", "AURORA"))
+    assert onprem == {*k.replication_roles, *k.onprem_allowed_roles}
+    assert aurora == {*k.replication_roles, *k.aurora_allowed_roles, config.database.master_username}
+    assert not (onprem | aurora) & set(k.application_roles)  # the fence denies every application role
     assert variables["CONTROL_TABLE"] == config.cutover.control_table
     assert variables["ONPREM_SECRET_ARN"] == config.migration.onprem_fence_secret_arn
     assert variables["AURORA_SECRET_ARN"] == config.migration.aurora_fence_secret_arn
