@@ -240,7 +240,8 @@ class Controller:
         """Ticks and commands measure both sides' fences (a fence lifted by hand is seen within a minute, and no
         command decides on a fence that is no longer there); the measured sides replace the remembered ones. Not measured while the checkpoint has work pending, or while an
         operator's override (or a held repair) leaves the fences alone."""
-        wanted = isinstance(trigger, models.Tick) or (isinstance(trigger, Command) and trigger.name != CommandName.LIST)
+        wanted = isinstance(trigger, models.Tick) or (
+            isinstance(trigger, Command) and trigger.name != CommandName.LIST)
         expected = logic.expected_fences(state)
         if not (self.settings.fenced and wanted and expected is not None and not state.pending):
             return None, []

@@ -94,10 +94,7 @@ class Fence:
         one), end the sessions that remain when asked (always when closing), then commit the marker."""
         connection = self._session(side)
         try:
-            if close:
-                result = self._close(connection, side)
-            else:
-                result = self._read_only(connection, side, end_sessions)
+            result = self._close(connection, side) if close else self._read_only(connection, side, end_sessions)
             if token:
                 marked = _rows(connection, sql.marker_insert(self.scope.control_table), token=token, side=side)
                 result["marker_at"] = _iso(marked[0]["at"])

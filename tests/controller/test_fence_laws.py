@@ -296,7 +296,7 @@ def test_the_laws_catch_a_rollback_that_forgets_to_fence_aurora(monkeypatch):
     monkeypatch.setattr(logic, "_rollback", unfenced)
     machine = _walk_to_flip()
     machine.flip(crash_after=None)
-    with pytest.raises(AssertionError, match="both databases writable|opened before aurora's writes arrived"):
+    with pytest.raises(AssertionError, match=r"both databases writable|opened before aurora's writes arrived"):
         machine.rollback(force=False, crash_after=None)
 
 

@@ -204,7 +204,7 @@ def test_a_route_owned_by_a_fenced_role_writes_nothing(world, route):
 @pytest.mark.parametrize("route", sorted(ROUTES))
 def test_a_route_owned_by_an_allowed_role_refuses_the_fence_by_name(world, route):
     d = world
-    create, write, named = ROUTES[route]
+    create, _, named = ROUTES[route]
     with admin(d, "aurora") as a:
         a.execute(f'SET ROLE "{d.owner_role}"')
         a.execute(f'GRANT ALL ON public.payments TO "{d.dms_role}"')
