@@ -238,8 +238,9 @@ class Controller:
 
     def _measure_fences(self, state: State, trigger: Trigger) -> tuple[tuple[str, ...] | None, list[Gate]]:
         """Ticks and commands measure both sides' fences (a fence lifted by hand is seen within a minute, and no
-        command decides on a fence that is no longer there); the measured sides replace the remembered ones. Not measured while the checkpoint has work pending, or while an
-        operator's override (or a held repair) leaves the fences alone."""
+        command decides on a fence that is no longer there); the measured sides replace the remembered ones.
+        Not measured while the checkpoint has work pending, or while an operator's override (or a held repair)
+        leaves the fences alone."""
         wanted = isinstance(trigger, models.Tick) or (
             isinstance(trigger, Command) and trigger.name != CommandName.LIST)
         expected = logic.expected_fences(state)
