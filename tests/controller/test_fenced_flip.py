@@ -189,3 +189,39 @@ def test_an_invocation_that_dies_between_fence_and_flip_is_undone_by_the_next_on
     assert state["pending"] == [] and state["phase"] == "awaiting-flip" and state["fenced"] == ["aurora"], after
     assert w.fence.writes("onprem") and not w.fence.writes("aurora") and both(w) == ((100, 0), (0, 100))
     assert "Flip not completed" in w.notices()
+
+
+COLUMN_SEQUENCES = """
+SELECT DISTINCT format('%I.%I', n.nspname, c.relname) FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_depend d ON d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+WHERE c.relkind = 'S' AND n.nspname = 'public'
+"""
+
+
+def test_a_forced_rollback_after_writes_on_aurora_hands_out_no_id_twice(fenced):
+    """Aurora issues ids after the flip, the reverse task is down, the operator forces the rollback: none of
+    Aurora's rows reach on-prem, yet on-prem's sequences land past every id Aurora issued."""
+    import psycopg
+
+    from tests.pg import last_values
+
+    w = fenced
+    run_reader_canary(w)
+    assert flip(w, reason="CHG-2 flip")["ok"]
+    with psycopg.connect(w.fence.dsns["aurora"], autocommit=True) as aurora:
+        sequences = [row[0] for row in aurora.execute(COLUMN_SEQUENCES).fetchall()]
+        for name in sequences:  # the application's inserts on Aurora after the flip
+            aurora.execute("SELECT nextval(%s) FROM generate_series(1, 50)", (name,))
+    assert sequences
+    w.task("reverse").status = "stopped"
+    w.fence.replicating = False
+    refused = w.handle({"command": "rollback", "reason": "CHG-3"})
+    assert not refused["ok"] and "reverse task is stopped" in refused["error"], refused
+    rolled = w.handle({"command": "rollback", "reason": "CHG-3 forced", "force": True})
+    assert rolled["ok"] and rolled["phase"] == "rolled-back", rolled
+    issued, onprem = last_values(w.fence.dsns["aurora"]), last_values(w.fence.dsns["onprem"])
+    for name in sequences:
+        assert onprem[name] is not None and onprem[name] > issued[name], (name, onprem[name], issued[name])
+    notice = next(n for n in w.notices(bodies=True) if n.startswith("Rolled back to on-prem"))
+    assert "past every id Aurora issued" in notice
