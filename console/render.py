@@ -131,12 +131,16 @@ def plan_view(command: str, dry: dict) -> Group:
 
 
 STEP_WORDS = {
-    "FenceWrites": lambda a: f"fence {a.get('side')}" + (" and end its application sessions" if a.get("end_sessions")
-                                                          else "") + (", write marker" if a.get("token") else ""),
+    "FenceWrites": lambda a: (f"close {a.get('side')}: no new session outside the allowlist, every open one ended"
+                              if a.get("close") else f"make {a.get('side')} read-only outside the allowlist"
+                              + (" and end the sessions" if a.get("end_sessions") else ""))
+                             + (", write marker" if a.get("token") else ""),
     "AwaitMarker": lambda a: f"wait for the marker on {a.get('side')}",
     "SyncSequences": lambda a: f"set Aurora's sequences past every column (+{a.get('gap')})",
-    "SyncOnpremSequences": lambda a: f"set on-prem's sequences past every column (+{a.get('gap')})",
-    "LiftFence": lambda a: f"open {a.get('side')} to the application",
+    "SyncOnpremSequences": lambda a: f"set on-prem's sequences past every column and every id Aurora issued "
+                                     f"(+{a.get('gap')})",
+    "LiftFence": lambda a: (f"let sessions connect to {a.get('side')} again (it stays read-only)"
+                            if a.get("layer") == "connect" else f"open {a.get('side')} to the application"),
     "SetWeights": lambda a: f"Route 53: writer {a['writer']['onprem']}/{a['writer']['aurora']}, readers "
                             f"{a['readers']['onprem']}/{a['readers']['aurora']} (on-prem/Aurora), one change",
     "StartBackup": lambda a: "start an AWS Backup job of the cluster",

@@ -149,18 +149,21 @@ def evaluate(obs: Observations, *, threshold: int, minutes: int, shifting: bool,
 
 
 def fence_gates(checks: tuple[dict, ...]) -> list[Gate]:
-    """Per side: the fence function answers, reaches the database, finds the application roles, may end their
-    sessions, is a member of every table's owner, can write the marker, and a dry-run fence would hold."""
+    """Per side: the fence function answers, reaches the database, finds the application roles, may end sessions,
+    owns the database and every table (through membership), can write the marker, finds no prepared transaction,
+    and a dry-run fence of each layer the side uses would hold (every refusal named in why_not)."""
     gates = []
     for c in checks:
         name = f"fence ready on {c.get('side')} (dry run)"
         if not c.get("reachable") or "error" in c:
             gates.append(Gate(name, False, f"unreachable: {c.get('error', 'no answer')}"))
             continue
-        measured = (f"roles_missing={','.join(c['roles_missing']) or 'none'} would_hold={c['would_hold']} "
-                    f"would_revoke={c['would_revoke']} tables={c['tables']} tables_not_owned={c['tables_not_owned']} "
-                    f"can_end_sessions={c['can_end_sessions']} control_table={c['control_table']} "
-                    f"fenced_now={c['fenced']} application_sessions={c['application_sessions']}")
+        measured = (f"roles_missing={','.join(c['roles_missing']) or 'none'} would_close={c['would_close']} "
+                    f"would_hold={c['would_hold']} would_revoke={c['would_revoke']} tables={c['tables']} "
+                    f"tables_not_owned={c['tables_not_owned']} can_end_sessions={c['can_end_sessions']} "
+                    f"owns_database={c['owns_database']} control_table={c['control_table']} "
+                    f"prepared_transactions={c['prepared_transactions']} routes={len(c['routes'])} "
+                    f"fenced_now={c['fenced']} outside_sessions={c['sessions']}")
         if c.get("why_not"):
             measured += f" why_not={c['why_not']}"
         gates.append(Gate(name, bool(c.get("ready")), measured))

@@ -258,6 +258,8 @@ class Fence:
         marker_ok = _control_table_usable(connection, self.scope.control_table)
         table = self._tried(connection, sql.FENCE, **self._params(side))
         closing = self._tried(connection, sql.CLOSE, allow=self._allow(side))
+        # On-prem is only ever closed; Aurora is read-only during the canary and closed at a rollback.
+        read_only_used = side == "aurora"
         why: list[str] = []
         missing = sorted(set(self.scope.roles) - set(found))
         if missing:
@@ -266,7 +268,7 @@ class Fence:
             why.append(f"{abilities['fence_role']} cannot end sessions: GRANT pg_signal_backend TO it")
         if not abilities["owns_database"]:
             why.append(f"{abilities['fence_role']} is not a member of the database's owner: it cannot revoke CONNECT")
-        if int(abilities["tables_not_owned"]):
+        if int(abilities["tables_not_owned"]) and read_only_used:
             why.append(f"{abilities['tables_not_owned']} migrated table(s) whose owner {abilities['fence_role']} is "
                        f"not a member of: {abilities['not_owned_sample']}")
         if not marker_ok:
@@ -274,7 +276,8 @@ class Fence:
                        f"{abilities['fence_role']} (INSERT, SELECT)")
         if int(prepared["prepared"]):
             why.append(f"{prepared['prepared']} prepared transaction(s): {prepared['names']}")
-        for label, (holds, reason, _) in (("read-only", table), ("closed", closing)):
+        layers = (("read-only", table),) if read_only_used else ()
+        for label, (holds, reason, _) in (*layers, ("closed", closing)):
             if not holds:
                 why.append(f"{label} fence would not hold: {reason}")
         return {"side": side, "reachable": True, "ready": not why, "why_not": "; ".join(why),

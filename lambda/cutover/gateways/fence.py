@@ -6,8 +6,9 @@ import json
 
 
 class FenceError(RuntimeError):
-    """The fence function refused or failed; whatever it was asked to do did not happen (each step is one
-    transaction there)."""
+    """The fence function refused or failed. A refusal changed nothing (a close refused after ending sessions
+    reopened the side; the sessions stay ended); a failure without an answer may have done part of it, which the
+    next measurement of the fences shows."""
 
 
 class FenceGateway:
