@@ -135,6 +135,7 @@ STEP_WORDS = {
                               if a.get("close") else f"make {a.get('side')} read-only outside the allowlist"
                               + (" and end the sessions" if a.get("end_sessions") else ""))
                              + (", write marker" if a.get("token") else ""),
+    "InstallFence": lambda a: f"install the fence's functions on {a.get('side')} (before any write pause)",
     "AwaitMarker": lambda a: f"wait for the marker on {a.get('side')}",
     "SyncSequences": lambda a: f"set Aurora's sequences past every column (+{a.get('gap')})",
     "SyncOnpremSequences": lambda a: f"set on-prem's sequences past every column and every id Aurora issued "

@@ -15,7 +15,7 @@ import ssl
 from fence.service import LAYERS, SIDES, Fence, FenceRefusedError, Scope
 
 LOG = logging.getLogger("fence")
-OPERATIONS = ("check", "measure", "fence", "unfence", "marker", "sequences")
+OPERATIONS = ("check", "measure", "install", "fence", "unfence", "marker", "sequences")
 MAX_FLOORS = 100_000  # sequences whose floor one request may carry
 CONNECT_TIMEOUT_SECONDS = 10
 
@@ -97,6 +97,8 @@ def run(request: dict, fence: Fence) -> dict:
             return fence.check(side)
         case "measure":
             return fence.measure(side)
+        case "install":
+            return fence.install(side)
         case "fence":
             return fence.fence(side, token=request["token"], end_sessions=request["end_sessions"],
                                close=request["close"])

@@ -28,6 +28,7 @@ from cutover.models import (
     Decision,
     FenceWrites,
     Hold,
+    InstallFence,
     Label,
     LiftFence,
     Notify,
@@ -467,8 +468,8 @@ def _command(state: State, command: Command, settings: Settings, now: datetime, 
                           updated_at=now, backup_job=None, writes_since=None, reason=f"cutover started{why}",
                           fence_override=None)
             # Read-only for the reader canary; a close left by an earlier rollback is lifted after, never before.
-            fence = (FenceWrites("aurora", end_sessions=True), LiftFence("aurora", "connect")) if settings.fenced \
-                else ()
+            fence = (FenceWrites("aurora", end_sessions=True), LiftFence("aurora", "connect"),
+                     InstallFence("onprem")) if settings.fenced else ()
             return Decision(new, (*fence, StartReverseTask(now), Notify("Cutover started", new.reason)),
                             label="cutover-started", result={"outcome": "cutover started"})
         case CommandName.FLIP:

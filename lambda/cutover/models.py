@@ -428,6 +428,13 @@ class LiftFence(NamedTuple):
     layer: str = "all"
 
 
+class InstallFence(NamedTuple):
+    """The fence's functions installed (or brought to this version) on `side` before a write pause needs them."""
+
+    primary = False
+    side: str
+
+
 class AwaitMarker(NamedTuple):
     """Wait (bounded by flip_catchup_seconds) until the marker `token` has been replicated to `side`: every
     write committed before the fence is there too (DMS applies in source commit order)."""
@@ -479,11 +486,11 @@ class Label(NamedTuple):
 
 Action = (SetWeights | SyncSequences | AdviseOnpremSequences | StartReverseTask | StartBackup | RestoreCluster
           | RecordEvent | Notify | Label | StartAssessment | FenceWrites | LiftFence | AwaitMarker
-          | SyncOnpremSequences)
+          | SyncOnpremSequences | InstallFence)
 # The one registry of actions: serialization, replay and ordering all read it.
 ACTIONS: dict[str, type] = {kind.__name__: kind for kind in (
     SetWeights, SyncSequences, AdviseOnpremSequences, StartReverseTask, StartBackup, RestoreCluster, RecordEvent,
-    Notify, Label, StartAssessment, FenceWrites, LiftFence, AwaitMarker, SyncOnpremSequences)}
+    Notify, Label, StartAssessment, FenceWrites, LiftFence, AwaitMarker, SyncOnpremSequences, InstallFence)}
 FENCE_ACTIONS = (FenceWrites, LiftFence, AwaitMarker, SyncOnpremSequences, SyncSequences)  # undone, not retried
 
 

@@ -33,6 +33,7 @@ from cutover.models import (
     CommandName,
     Decision,
     FenceWrites,
+    InstallFence,
     Label,
     LiftFence,
     Notify,
@@ -399,6 +400,8 @@ class Controller:
             return outcome
         if isinstance(action, LiftFence):
             return self.gw.fence.unfence(action.side, action.layer)
+        if isinstance(action, InstallFence):
+            return self.gw.fence.install(action.side)
         if isinstance(action, AwaitMarker):
             if not fresh:
                 raise RuntimeError("catch-up found unconfirmed after an interrupted invocation; undone")

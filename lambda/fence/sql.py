@@ -296,9 +296,9 @@ WHERE datname = current_database() AND pid <> pg_backend_pid() AND usesysid IS N
   AND usesysid NOT IN (SELECT oid FROM {SCHEMA}.allowed({_ALLOW}))
 """
 SESSIONS = f"SELECT count(*) AS sessions, coalesce(string_agg(DISTINCT usename::text, ','), '') AS roles {_OTHERS}"
-# Ends them, each waited for up to :wait_ms; the caller re-counts until none is left (a false result is a
-# backend that has not exited yet, not a success).
-END_SESSIONS = f"SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, :wait_ms)) AS ended, count(*) AS seen {_OTHERS}"
+# Signals every one at once (no wait per backend: they exit in parallel); the caller re-counts until none is left,
+# since a signalled backend stays listed until it has exited.
+END_SESSIONS = f"SELECT pid, pg_terminate_backend(pid) AS signalled {_OTHERS}"
 
 PREPARED = f"""
 SELECT count(*) AS prepared,

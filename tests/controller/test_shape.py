@@ -68,7 +68,8 @@ def test_every_action_is_registered_declares_whether_it_is_primary_and_survives_
                "Label": ACTIONS["Label"]("cutover-started", 3), "SyncSequences": ACTIONS["SyncSequences"](1000),
                "AdviseOnpremSequences": ACTIONS["AdviseOnpremSequences"](1000),
                "StartAssessment": ACTIONS["StartAssessment"]("run"), "StartBackup": ACTIONS["StartBackup"](),
-               "FenceWrites": ACTIONS["FenceWrites"]("onprem", "flip-1", True), "LiftFence": ACTIONS["LiftFence"]("aurora"),
+               "FenceWrites": ACTIONS["FenceWrites"]("onprem", "flip-1", True, True),
+               "LiftFence": ACTIONS["LiftFence"]("aurora", "connect"), "InstallFence": ACTIONS["InstallFence"]("onprem"),
                "AwaitMarker": ACTIONS["AwaitMarker"]("aurora", "flip-1"),
                "SyncOnpremSequences": ACTIONS["SyncOnpremSequences"](1000)}
     assert set(samples) == set(ACTIONS)

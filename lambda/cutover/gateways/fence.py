@@ -32,6 +32,9 @@ class FenceGateway:
     def unfence(self, side: str, layer: str = "all") -> dict:
         return self.call("unfence", side, layer=layer)
 
+    def install(self, side: str) -> dict:
+        return self.call("install", side)
+
     def measure(self, side: str) -> dict:
         """The fence as it stands on `side`: `fenced` is whether no role outside the allowlist can write now."""
         return self.call("measure", side)

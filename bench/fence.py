@@ -1,0 +1,127 @@
+"""Benchmark: the fence and the fenced flip's write pause at 1,000, 5,000 and 20,000 tables (one bigserial each, a
+schema per 100 tables), on the test suite's throwaway PostgreSQL: two databases stand for on-prem and Aurora,
+with an owner role, an application role granted on every table, idle application sessions on both, and the
+fence role the runbook creates. Prints, per size, each fence operation's time and the pause split into its
+steps (close, marker wait, sequence sync, lift); asserts nothing.
+
+    .venv/bin/python bench/fence.py [--sizes 1000,5000,20000] [--sessions 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "lambda")]
+
+GAP = 1_000_000
+_runs = itertools.count()
+
+
+def timed(what: dict, name: str, call):
+    started = time.perf_counter()
+    result = call()
+    what[name] = time.perf_counter() - started
+    return result
+
+
+def world(size: int):
+    """Two databases with `size` tables each, owned by one role; the fence that serves them."""
+    import psycopg
+    from fence.service import Fence, Scope
+
+    from tests.many_tables import create
+    from tests.pg import shared
+
+    cluster, n = shared(), next(_runs)
+    owner, app, fence_role, dms = (f"{r}_{size}_{n}" for r in ("owner", "app", "fence", "dms"))
+    with psycopg.connect(cluster.dsn(), autocommit=True) as admin:
+        for role in (owner, app, fence_role, dms):
+            admin.execute(f'CREATE ROLE "{role}" LOGIN')
+        admin.execute(f'GRANT "{owner}" TO "{fence_role}"; GRANT pg_signal_backend TO "{fence_role}"')
+    databases = {side: f"bench_fence_{side}_{size}_{n}" for side in ("onprem", "aurora")}
+    patterns: list[str] = []
+    for database in databases.values():
+        cluster.create_database(database)
+        with psycopg.connect(cluster.dsn(database), autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{database}" OWNER TO "{owner}"')
+            admin.execute(f'CREATE SCHEMA cutover_fence AUTHORIZATION "{fence_role}"')
+        dsn = f"host=127.0.0.1 port={cluster.port} user={owner} dbname={database}"
+        patterns = create(dsn, size)
+        with psycopg.connect(dsn, autocommit=True) as as_owner:
+            as_owner.execute("CREATE TABLE public.cutover_marker (token text PRIMARY KEY, side text NOT NULL, "
+                             "at timestamptz NOT NULL DEFAULT clock_timestamp())")
+            as_owner.execute(f'GRANT SELECT, INSERT ON public.cutover_marker TO "{fence_role}", "{dms}"')
+            as_owner.execute(f"""DO $$ DECLARE s record; BEGIN
+              FOR s IN SELECT nspname FROM pg_namespace WHERE nspname LIKE 'tenant\\_%' LOOP
+                EXECUTE format('GRANT USAGE ON SCHEMA %I TO "{app}", "{fence_role}"', s.nspname);
+                EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO "{app}"', s.nspname);
+                EXECUTE format('GRANT SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA %I TO "{fence_role}"', s.nspname);
+              END LOOP; END $$""")
+
+    def connect(side: str):
+        import pg8000.native
+
+        return pg8000.native.Connection(fence_role, host="127.0.0.1", port=cluster.port, database=databases[side])
+
+    allow = ("postgres", dms)
+    scope = Scope((app,), (*patterns, "public"), "public.cutover_marker", {"onprem": allow, "aurora": allow})
+    sessions = {side: f"host=127.0.0.1 port={cluster.port} user={app} dbname={databases[side]}" for side in databases}
+    return Fence(connect, scope), sessions, dms, cluster, databases
+
+
+def measure(size: int, idle_sessions: int) -> None:
+    import psycopg
+
+    started = time.perf_counter()
+    fence, sessions, dms, cluster, databases = world(size)
+    built = time.perf_counter() - started
+    t: dict[str, float] = {}
+    fence.install("onprem"), fence.install("aurora")  # as start-cutover does, before any pause
+    timed(t, "dry run on-prem", lambda: fence.check("onprem"))
+    timed(t, "dry run Aurora", lambda: fence.check("aurora"))
+    timed(t, "read-only fence Aurora (start-cutover)", lambda: fence.fence("aurora", end_sessions=True))
+    timed(t, "measure Aurora (every tick)", lambda: fence.measure("aurora"))
+    idle = [psycopg.connect(sessions["onprem"], autocommit=True) for _ in range(idle_sessions)]
+    # The flip's write pause, as the controller runs it over the fence function (the Data API's share on AWS is
+    # in bench/many_tables.py): close on-prem and mark, the marker carried, Aurora's sequences, Aurora opened.
+    token = f"bench-{size}"
+    marked = timed(t, "pause: close on-prem + marker", lambda: fence.fence("onprem", token=token, close=True))
+
+    def carry():
+        with psycopg.connect(cluster.dsn(databases["aurora"]), autocommit=True) as replicator:
+            replicator.execute("INSERT INTO public.cutover_marker (token, side, at) VALUES (%s, 'onprem', %s)",
+                               (token, marked["marker_at"]))
+        return fence.marker("aurora", token)
+
+    timed(t, "pause: marker seen on Aurora", carry)
+    synced = timed(t, "pause: sequence sync Aurora", lambda: fence.sequences("aurora", gap=GAP))
+    timed(t, "pause: lift Aurora", lambda: fence.unfence("aurora"))
+    pause = sum(v for k, v in t.items() if k.startswith("pause:"))
+    timed(t, "rollback: close Aurora + marker", lambda: fence.fence("aurora", token=token + "-back", close=True))
+    timed(t, "rollback: lift on-prem", lambda: fence.unfence("onprem"))
+    for session in idle:
+        session.close()
+    print(f"\n{size:,} tables (built in {built:.0f} s), {idle_sessions} idle application sessions on on-prem, "
+          f"{marked['sessions_ended']} ended by the close; {synced['sequences']:,} sequences, {synced['set']:,} set")
+    for name, seconds in t.items():
+        print(f"  {name:<42} {seconds:>7.2f} s")
+    print(f"  {'write pause (fence to lift; Route 53 adds <1 s)':<42} {pause:>7.2f} s")
+    del dms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,5000,20000")
+    parser.add_argument("--sessions", type=int, default=20)
+    args = parser.parse_args()
+    for size in (int(s) for s in args.sizes.split(",")):
+        measure(size, args.sessions)
+
+
+if __name__ == "__main__":
+    main()
