@@ -50,6 +50,7 @@ bench: $(DEPS)
 	$(BIN)/python bench/benchmark.py
 	$(BIN)/python bench/handler_import.py
 	$(BIN)/python bench/many_tables.py
+	$(BIN)/python bench/fence.py
 
 outputs: $(DEPS)
 	$(BIN)/python scripts/flat_outputs.py $(or $(OUTPUTS),cdktf-outputs.json)
