@@ -12,10 +12,10 @@ import logging
 import os
 import ssl
 
-from fence.service import LAYERS, SIDES, Fence, FenceRefusedError, Scope
+from fence.service import LAYERS, QUERIES, SIDES, Fence, FenceRefusedError, Scope
 
 LOG = logging.getLogger("fence")
-OPERATIONS = ("check", "measure", "install", "fence", "unfence", "marker", "sequences")
+OPERATIONS = ("check", "measure", "install", "fence", "unfence", "marker", "sequences", "query")
 MAX_FLOORS = 100_000  # sequences whose floor one request may carry
 CONNECT_TIMEOUT_SECONDS = 10
 
@@ -83,10 +83,18 @@ def parse(event: object) -> dict:
     for flag in ("end_sessions", "close"):
         if not isinstance(event.get(flag, False), bool):
             raise RequestError(f"{flag}: true or false")
-    unknown = set(event) - {"operation", "side", "token", "end_sessions", "close", "gap", "layer", "floors"}
+    statement, params = event.get("statement", ""), event.get("params", {})
+    if operation == "query" and statement not in QUERIES:
+        raise RequestError(f"statement: {statement!r} is not one of {', '.join(sorted(QUERIES))}")
+    if not isinstance(params, dict) or not all(isinstance(k, str) and isinstance(v, str | int | bool)
+                                               for k, v in params.items()):
+        raise RequestError("params: an object of names to strings, whole numbers or booleans")
+    unknown = set(event) - {"operation", "side", "token", "end_sessions", "close", "gap", "layer", "floors",
+                            "statement", "params"}
     if unknown:
         raise RequestError(f"request: unknown field(s) {', '.join(sorted(unknown))}")
     return {"operation": operation, "side": side, "token": token, "gap": gap, "layer": layer, "floors": floors,
+            "statement": statement, "params": params,
             "end_sessions": event.get("end_sessions", False), "close": event.get("close", False)}
 
 
@@ -108,6 +116,8 @@ def run(request: dict, fence: Fence) -> dict:
             return fence.marker(side, request["token"])
         case "sequences":
             return fence.sequences(side, gap=request["gap"], floors=request["floors"])
+        case "query":
+            return fence.query(side, request["statement"], request["params"])
     raise AssertionError(request["operation"])
 
 

@@ -23,6 +23,7 @@ from cutover.models import (
     AdviseOnpremSequences,
     AlarmEvent,
     AwaitMarker,
+    CatchUpSequences,
     Command,
     CommandName,
     Decision,
@@ -325,9 +326,12 @@ def _fenced_flip(state: State, settings: Settings, now: datetime, reason: str) -
                   updated_at=now, step_started_at=now, writes_since=state.writes_since or now, reason=reason,
                   flip={"token": token, "direction": "to-aurora", "decided_at": iso(now),
                         "fenced_before": list(state.fenced)}, fence_override=None)
+    # The sequences are synced before the pause (the per-table work); inside it only a catch-up of the few that
+    # on-prem's final positions have reached, and lifts that do not scan tables.
     actions = (FenceWrites("aurora"),  # read-only since the cutover started; asserted again, idempotent
+               SyncSequences(settings.sequence_gap),
                FenceWrites("onprem", token, True, close=True), AwaitMarker("aurora", token),
-               SyncSequences(settings.sequence_gap), LiftFence("aurora"),
+               CatchUpSequences("aurora", settings.sequence_gap), LiftFence("aurora"),
                _shift(state, ALL_ON_AURORA, ALL_ON_AURORA), StartBackup(),
                Notify("Cutover complete", f"{reason}. On-prem was closed and every session outside the allowlist ended, Aurora "
                       "caught up to the fence's marker, sequences were set past every migrated column, then Aurora "
@@ -426,8 +430,10 @@ def _rollback(state: State, why: str, now: datetime, settings: Settings, *, forc
                "missing on-prem), with its sequences set past every id Aurora issued" if force else
                "; Aurora closed, on-prem caught up to its marker, on-prem's sequences set past every column and "
                "every id Aurora issued, on-prem opened")
-        actions = (FenceWrites("aurora", token, True, close=True), *catch_up, SyncOnpremSequences(settings.sequence_gap),
-                   LiftFence("onprem"), _shift(state, ALL_ON_PREM, ALL_ON_PREM),
+        actions = (SyncOnpremSequences(settings.sequence_gap),  # before the pause, page by page
+                   FenceWrites("aurora", token, True, close=True), *catch_up,
+                   CatchUpSequences("onprem", settings.sequence_gap), LiftFence("onprem"),
+                   _shift(state, ALL_ON_PREM, ALL_ON_PREM),
                    Notify("Rolled back to on-prem", new.reason + how))
         return Decision(new, actions, label="rolled-back", result={"outcome": "rolled back"})
     advice = (AdviseOnpremSequences(settings.sequence_gap),) if state.writes_since else ()
@@ -578,6 +584,8 @@ def completed(state: State, action, outcome: object = None, *, write_pause: floa
         state = replace(state, fenced=_with(state.fenced, action.side, False))
     elif isinstance(action, AwaitMarker) and state.flip and state.flip.get("token") == action.token:
         state = replace(state, flip={**state.flip, "caught_up_seconds": outcome})
+    elif isinstance(action, CatchUpSequences) and isinstance(outcome, dict) and state.flip:
+        state = replace(state, flip={**state.flip, "sequences_caught_up": outcome.get("moved")})
     elif isinstance(action, SyncOnpremSequences) and isinstance(outcome, dict):
         state = replace(state, sequences={**(state.sequences or {}), "onprem_synced": {
             "at": iso_now(state), "count": outcome.get("sequences"), "set": outcome.get("set"), "gap": action.gap}})

@@ -451,6 +451,15 @@ class SyncOnpremSequences(NamedTuple):
     gap: int
 
 
+class CatchUpSequences(NamedTuple):
+    """Inside the write pause, on `side` (the side about to open): every sequence the other side's final position
+    has reached since the sync before the pause is set past it by `gap`; none if any would pass its maximum."""
+
+    primary = True
+    side: str
+    gap: int
+
+
 class StartReverseTask(NamedTuple):
     primary = True
     cdc_start_time: datetime
@@ -486,12 +495,14 @@ class Label(NamedTuple):
 
 Action = (SetWeights | SyncSequences | AdviseOnpremSequences | StartReverseTask | StartBackup | RestoreCluster
           | RecordEvent | Notify | Label | StartAssessment | FenceWrites | LiftFence | AwaitMarker
-          | SyncOnpremSequences | InstallFence)
+          | SyncOnpremSequences | InstallFence | CatchUpSequences)
 # The one registry of actions: serialization, replay and ordering all read it.
 ACTIONS: dict[str, type] = {kind.__name__: kind for kind in (
     SetWeights, SyncSequences, AdviseOnpremSequences, StartReverseTask, StartBackup, RestoreCluster, RecordEvent,
-    Notify, Label, StartAssessment, FenceWrites, LiftFence, AwaitMarker, SyncOnpremSequences, InstallFence)}
-FENCE_ACTIONS = (FenceWrites, LiftFence, AwaitMarker, SyncOnpremSequences, SyncSequences)  # undone, not retried
+    Notify, Label, StartAssessment, FenceWrites, LiftFence, AwaitMarker, SyncOnpremSequences, InstallFence,
+    CatchUpSequences)}
+FENCE_ACTIONS = (FenceWrites, LiftFence, AwaitMarker, SyncOnpremSequences, SyncSequences,
+                 CatchUpSequences)  # undone, not retried
 
 
 def action_record(action: Action) -> dict:

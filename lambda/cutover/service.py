@@ -9,6 +9,8 @@ from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, assert_never
 
+from shared import sequences
+
 from cutover import logic, models
 from cutover.gates import (
     AssessmentCheck,
@@ -29,6 +31,7 @@ from cutover.logic import Measure
 from cutover.models import (
     AdviseOnpremSequences,
     AwaitMarker,
+    CatchUpSequences,
     Command,
     CommandName,
     Decision,
@@ -166,6 +169,10 @@ class Controller:
         self.settings, self.gw, self.clock = settings, gateways, clock
         self.sleep, self.monotonic = sleep, monotonic  # the catch-up's wait and the write pause's stopwatch
         self._fenced_since: float | None = None
+        # Within one invocation: each side's values after its sync, and a closed side's final sequence positions;
+        # the catch-up inside the pause compares the two. A later invocation never trusts them (not fresh: undone).
+        self._synced: dict[str, dict] = {}
+        self._positions: dict[str, dict | None] = {}
 
     def data_checks(self, state: State, flip: bool) -> DataChecks:
         since = state.pre_cutover_time or datetime(1970, 1, 1, tzinfo=UTC)
@@ -388,13 +395,24 @@ class Controller:
             if not fresh:
                 raise RuntimeError("sequence sync found unconfirmed after an interrupted invocation; the flip is "
                                    "decided again with fresh gates")
-            return self.gw.data.sequences(action.gap, apply=True)
+            plan = self.gw.data.sequences(action.gap, apply=True)
+            self._synced["aurora"] = plan.values or {}
+            return plan
+        if isinstance(action, CatchUpSequences):
+            other = "onprem" if action.side == "aurora" else "aurora"
+            positions, synced = self._positions.get(other), self._synced.get(action.side)
+            if not fresh or positions is None or synced is None:
+                raise RuntimeError(f"sequence catch-up on {action.side} without this invocation's sync and {other}'s "
+                                   "close; undone")
+            query = self.gw.data.query if action.side == "aurora" else self.gw.fence.runner("onprem")
+            return sequences.catch_up(query, positions, synced, action.gap)
         if isinstance(action, FenceWrites):
             if action.token and not fresh:
                 raise RuntimeError("fence found unconfirmed after an interrupted invocation; undone, then decided "
                                    "again")
             started = self.monotonic()
             outcome = self.gw.fence.fence(action.side, action.token, action.end_sessions, action.close)
+            self._positions[action.side] = outcome.pop("positions", None)  # for the catch-up; never checkpointed
             if action.token:
                 self._fenced_since = started
             return outcome
@@ -409,8 +427,12 @@ class Controller:
         if isinstance(action, SyncOnpremSequences):
             if not fresh:
                 raise RuntimeError("on-prem sequence sync found unconfirmed after an interrupted invocation; undone")
-            # Past every id Aurora has issued too: after a forced rollback its rows may never reach on-prem.
-            return self.gw.fence.sequences("onprem", action.gap, self.gw.data.positions())
+            # Past every id Aurora has issued too: after a forced rollback its rows may never reach on-prem. Driven
+            # from here, one fence call per statement, so no call nears the fence function's limit.
+            plan = sequences.sync(self.gw.fence.runner("onprem"), ",".join(self.settings.migrated_schemas), action.gap,
+                                  apply=True, floors=self.gw.data.positions())
+            self._synced["onprem"] = plan.values or {}
+            return {"side": "onprem", "set": plan.moved, **plan.summary()}
         if isinstance(action, AdviseOnpremSequences):
             plan = self.gw.data.sequences(action.gap, apply=False)  # what Aurora's ids need, for the record
             self.gw.sns.notify("On-prem sequences to set before on-prem takes inserts",

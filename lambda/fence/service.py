@@ -13,11 +13,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
+from shared import sql as shared_sql
+
 from fence import sql
 
 SIDES = ("onprem", "aurora")
 LAYERS = ("all", "connect", "table")
 RECOUNT_PAUSE_SECONDS = 0.02  # between two counts of the sessions being ended
+QUERIES = shared_sql.BY_NAME  # the statements `query` runs, by the name the controller sends
 
 
 class Connection(Protocol):
@@ -141,8 +144,12 @@ class Fence:
             if isinstance(error, FenceRefusedError):
                 raise
             raise FenceRefusedError(f"on {side}: {_message(error)}; the side was reopened") from error
+        # Final now that no session outside the allowlist is left: what this side has issued, for the other side's
+        # catch-up inside the pause (one read of the sequence catalog).
+        positions = {r["sequence_name"]: int(r["last_value"]) for r in _rows(
+            connection, shared_sql.POSITIONS, schemas=",".join(self.scope.patterns))}
         return {"side": side, "layer": "connect", "revoked": int(row["revoked"]), "fenced_at": _iso(row["at"]),
-                "sessions_ended": ended}
+                "sessions_ended": ended, "positions": positions}
 
     def _end_sessions(self, connection: Connection, side: str) -> int:
         """End every session of a role outside the allowlist: all signalled at once, then re-counted until none
@@ -178,6 +185,19 @@ class Fence:
             granted = int(_one(connection, sql.UNFENCE, layer=layer)["granted"])
             connection.run("COMMIT")
             return {"side": side, "layer": layer, "granted": granted}
+        finally:
+            connection.close()
+
+    def query(self, side: str, statement: str, params: dict) -> dict:
+        """One of the shared sequence statements (by name), so the controller drives a sync page by page: each
+        call is one statement, well inside the function's time limit whatever the number of tables."""
+        if statement not in QUERIES:
+            raise ValueError(f"statement: {statement!r} is not one of {', '.join(sorted(QUERIES))}")
+        connection = self._open(side)
+        try:
+            return {"side": side, "rows": _jsonable(_rows(connection, QUERIES[statement], **params))}
+        except Exception as error:
+            raise FenceRefusedError(f"on {side}: {statement}: {_message(error)}") from error
         finally:
             connection.close()
 
@@ -313,6 +333,11 @@ def _control_table_usable(connection: Connection, table: str) -> bool:
     rows = connection.run("SELECT to_regclass(:t) IS NOT NULL AND has_table_privilege(to_regclass(:t), "
                           "'INSERT, SELECT')", t=table)
     return bool(rows and rows[0][0])
+
+
+def _jsonable(rows: list[dict]) -> list[dict]:
+    return [{k: (v if v is None or isinstance(v, bool | int | float | str) else str(v)) for k, v in row.items()}
+            for row in rows]
 
 
 def _iso(value: object) -> str | None:

@@ -42,6 +42,7 @@ class SequencePlan(NamedTuple):
     largest: tuple[tuple[str, str | None, str | None, str], ...]  # (sequence, before, column max, after)
     moved: int = 0  # sequences setval moved (0 for a plan, or when any was refused)
     calls: int = 0  # statements it took
+    values: dict | None = None  # every sequence's value once synced (by name): what a catch-up compares against
 
     def summary(self) -> dict:
         return {"sequences": self.sequences, "to_move": self.to_move, "moved": self.moved, "refused": self.refused,
@@ -94,9 +95,11 @@ def sync(query: Query, schemas: str, gap: int, *, apply: bool, floors: dict[str,
     after: str | None = ""
     calls = count = refused = 0
     moving: list[SequenceRow] = []
+    rows_seen: list[SequenceRow] = []
     refusals: list[tuple[str, str]] = []
     while after is not None:
         rows, after = page(query, schemas, gap, after, floors)
+        rows_seen.extend(rows)
         calls += 1
         count += len(rows)
         for row in rows:
@@ -116,9 +119,24 @@ def sync(query: Query, schemas: str, gap: int, *, apply: bool, floors: dict[str,
         named = ", ".join(f"{name} ({why})" for name, why in refusals)
         more = f" and {refused - len(refusals)} more" if refused > len(refusals) else ""
         raise SequenceRefusedError(f"no sequence was set: {named}{more}")
+    values = {r.name: r.last_value or 0 for r in rows_seen} | {r.name: r.new_value for r in moving}
     moved = 0
     for start in range(0, len(moving), sql.APPLY_ROWS):
         batch = [[r.name, str(r.new_value)] for r in moving[start:start + sql.APPLY_ROWS]]
         moved += int(query(sql.SEQUENCE_APPLY, plan=json.dumps(batch))[0]["moved"])
         calls += 1
-    return plan._replace(moved=moved, calls=calls)
+    return plan._replace(moved=moved, calls=calls, values=values)
+
+
+def catch_up(query: Query, positions: dict[str, int], synced: dict[str, int], gap: int) -> dict:
+    """Inside the write pause: every sequence whose final position on the side that stopped (`positions`) has
+    reached its value on this side (`synced`, set before the pause) is set to that position plus `gap`, in one
+    statement; none is set if any would pass its maximum. Sequences this side does not migrate are left alone."""
+    plan = [[name, str(position + gap)] for name, position in sorted(positions.items())
+            if name in synced and position >= synced[name]]
+    if not plan:
+        return {"checked": len(positions), "moved": 0, "refused": 0}
+    row = query(sql.SEQUENCE_CATCH_UP, plan=json.dumps(plan))[0]
+    if int(row["refused"]):
+        raise SequenceRefusedError(f"no sequence was set: {row['refusals']}")
+    return {"checked": len(positions), "needed": len(plan), "moved": int(row["moved"]), "refused": 0}

@@ -179,6 +179,32 @@ WHERE schemaname LIKE ANY (string_to_array(:schemas::text, ','))
 ORDER BY 1 LIMIT {PAGE_ROWS}
 """
 
+# Every migrated sequence's last value on this database in one statement (the fence function's close answers with
+# it, the moment no session outside the allowlist is left): a read of the sequence catalog, no table scanned.
+POSITIONS = """
+SELECT format('%I.%I', schemaname, sequencename) AS sequence_name, last_value::text AS last_value
+FROM pg_sequences WHERE schemaname LIKE ANY (string_to_array(:schemas::text, ',')) AND last_value IS NOT NULL
+"""
+
+# Inside the write pause: the few sequences whose pre-synced value the other side's final position has reached
+# (:plan, a JSON array of [name, value]), set to their value; if any would pass its maximum, none is set and the
+# answer names them. Cost: one catalog lookup per sequence in :plan, whatever the number of tables.
+SEQUENCE_CATCH_UP = f"""
+WITH wanted AS (
+  SELECT e->>0 AS sequence_name, (e->>1)::numeric AS value FROM json_array_elements(:plan::json) AS e
+),
+judged AS (
+  SELECT w.sequence_name, w.value, ps.seqmax, pg_sequence_last_value(ps.seqrelid) AS last_value
+  FROM wanted w JOIN pg_sequence ps ON ps.seqrelid = to_regclass(w.sequence_name)
+),
+verdict AS (SELECT NOT EXISTS (SELECT 1 FROM judged WHERE value > seqmax) AS allowed)
+SELECT (SELECT count(*) FROM judged WHERE value > seqmax) AS refused,
+       (SELECT coalesce(string_agg(format('%s needs %s, above its maximum %s', sequence_name, value, seqmax), ', '), '')
+          FROM (SELECT * FROM judged WHERE value > seqmax ORDER BY sequence_name LIMIT {SAMPLE}) r) AS refusals,
+       (SELECT count(setval(to_regclass(j.sequence_name), j.value::bigint, true)) FROM judged j, verdict v
+         WHERE v.allowed AND j.value > coalesce(j.last_value, 0)) AS moved
+"""
+
 # The plan of the sequences after :after (a sequence name as listed), read-only, PAGE_ROWS sequences of the
 # database at a time: a page scans the sequence catalog, then measures only its own sequences' columns, so a
 # page costs the same at 20,000 tables as at 1,000. Sequences no migrated column uses come back with a null
@@ -245,3 +271,8 @@ def marker_seen(table: str) -> str:
     """The fence's marker row, by its token (the table is the stack's `control_table`, schema.table)."""
     schema, _, name = table.partition(".")
     return f'SELECT 1 AS seen FROM "{schema}"."{name}" WHERE token = :token'
+
+
+# The statements the fence function runs by name for the controller (which drives a paged sync through it).
+BY_NAME = {"sequence_page": SEQUENCE_PAGE, "sequence_apply": SEQUENCE_APPLY,
+           "sequence_positions_page": SEQUENCE_POSITIONS_PAGE, "sequence_catch_up": SEQUENCE_CATCH_UP}

@@ -27,6 +27,7 @@ from cutover.models import (
     ALL_ON_PREM,
     SIDES,
     AwaitMarker,
+    CatchUpSequences,
     Command,
     FenceWrites,
     LiftFence,
@@ -101,7 +102,8 @@ class FencedCutover(RuleBasedStateMachine):
             self.caught_up[other(side)] = self.synced[other(side)] = False
 
     def _perform(self, action, state: State, fresh: bool, exempt: bool) -> object:
-        if isinstance(action, FenceWrites | LiftFence | AwaitMarker | SyncSequences | SyncOnpremSequences) \
+        if isinstance(action, FenceWrites | LiftFence | AwaitMarker | SyncSequences | SyncOnpremSequences
+                      | CatchUpSequences) \
                 and type(action) in self.failing:
             raise StepFailedError(f"{type(action).__name__} failed")
         if isinstance(action, SetWeights):
@@ -124,12 +126,13 @@ class FencedCutover(RuleBasedStateMachine):
             if self.marker.get(other(action.side)) == action.token and other(action.side) not in self.open:
                 self.caught_up[action.side], self.synced[action.side] = True, False
             return 0.5
-        elif isinstance(action, SyncSequences | SyncOnpremSequences):
+        elif isinstance(action, SyncSequences | SyncOnpremSequences | CatchUpSequences):
             if not fresh:
                 raise StepFailedError("sync found unconfirmed")
-            side = "aurora" if isinstance(action, SyncSequences) else "onprem"
+            side = action.side if isinstance(action, CatchUpSequences) else \
+                "aurora" if isinstance(action, SyncSequences) else "onprem"
             self.synced[side] = self.caught_up[side]
-            return [] if isinstance(action, SyncSequences) else {}
+            return {} if isinstance(action, SyncOnpremSequences | CatchUpSequences) else []
         return None
 
     def _run(self, state: State, actions: tuple, fresh: bool, exempt: bool, crash_after: int | None) -> State:
@@ -222,7 +225,8 @@ class FencedCutover(RuleBasedStateMachine):
     def replication(self, replicating):
         self.replicating = replicating
 
-    @rule(steps=st.sets(st.sampled_from([FenceWrites, LiftFence, AwaitMarker, SyncSequences, SyncOnpremSequences])))
+    @rule(steps=st.sets(st.sampled_from([FenceWrites, LiftFence, AwaitMarker, SyncSequences, SyncOnpremSequences,
+                                         CatchUpSequences])))
     def fence_steps_fail(self, steps):
         self.failing = set(steps)
 

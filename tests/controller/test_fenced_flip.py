@@ -131,7 +131,7 @@ def test_a_fence_step_that_fails_outside_a_flip_is_repaired_by_a_later_tick(fenc
     assert repaired["ok"] and w.state()["fenced"] == ["aurora"] and not w.fence.writes("aurora"), repaired
 
 
-FENCE_OPERATIONS = ("check", "fence", "marker", "sequences", "unfence")
+FENCE_OPERATIONS = ("check", "fence", "marker", "query", "unfence")
 
 
 @pytest.mark.slow
@@ -182,7 +182,8 @@ def test_an_invocation_that_dies_between_fence_and_flip_is_undone_by_the_next_on
     with pytest.raises(Crash):
         w.handle({"command": "flip", "reason": "CHG-11"})
     w.clients["rds-data"].meta.events.unregister("before-parameter-build.rds-data.ExecuteStatement", die)
-    assert [p["type"] for p in w.state()["pending"]][:3] == ["FenceWrites", "FenceWrites", "AwaitMarker"]
+    assert [p["type"] for p in w.state()["pending"]][:4] == ["FenceWrites", "SyncSequences", "FenceWrites",
+                                                             "AwaitMarker"]
     assert not w.fence.writes("onprem") and not w.fence.writes("aurora")  # the pause: nobody writes
     after = tick(w, 1)
     state = w.state()

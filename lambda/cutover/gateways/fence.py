@@ -45,6 +45,16 @@ class FenceGateway:
     def sequences(self, side: str, gap: int, floors: dict[str, int] | None = None) -> dict:
         return self.call("sequences", side, gap=gap, floors=floors or {})
 
+    def query(self, side: str, statement: str, **params: object) -> list[dict]:
+        return self.call("query", side, statement=statement, params=params)["rows"]
+
+    def runner(self, side: str):
+        """A shared.sequences query over the fence function: each statement one invocation."""
+        from shared import sql
+
+        names = {statement: name for name, statement in sql.BY_NAME.items()}
+        return lambda statement, **params: self.query(side, names[statement], **params)
+
     def check(self, side: str) -> dict:
         try:
             return self.call("check", side)
