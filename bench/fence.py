@@ -87,8 +87,19 @@ def measure(size: int, idle_sessions: int) -> None:
     timed(t, "read-only fence Aurora (start-cutover)", lambda: fence.fence("aurora", end_sessions=True))
     timed(t, "measure Aurora (every tick)", lambda: fence.measure("aurora"))
     idle = [psycopg.connect(sessions["onprem"], autocommit=True) for _ in range(idle_sessions)]
-    # The flip's write pause, as the controller runs it over the fence function (the Data API's share on AWS is
-    # in bench/many_tables.py): close on-prem and mark, the marker carried, Aurora's sequences, Aurora opened.
+    # The flip as the controller runs it over the fence function (the Data API's share on AWS is in
+    # bench/many_tables.py): Aurora's sequences synced before the pause; then close on-prem and mark, the marker
+    # carried, the catch-up of the sequences on-prem's final positions reached, Aurora opened.
+    from shared import sequences
+
+    def query(side):
+        connection = fence.connect(side)
+        return lambda statement, **params: [dict(zip([c["name"] for c in connection.columns], row, strict=True))
+                                            for row in connection.run(statement, **params)]
+
+    aurora = query("aurora")
+    synced = timed(t, "before the pause: sequence sync Aurora",
+                   lambda: sequences.sync(aurora, ",".join(fence.scope.patterns), GAP, apply=True))
     token = f"bench-{size}"
     marked = timed(t, "pause: close on-prem + marker", lambda: fence.fence("onprem", token=token, close=True))
 
@@ -99,7 +110,8 @@ def measure(size: int, idle_sessions: int) -> None:
         return fence.marker("aurora", token)
 
     timed(t, "pause: marker seen on Aurora", carry)
-    synced = timed(t, "pause: sequence sync Aurora", lambda: fence.sequences("aurora", gap=GAP))
+    caught = timed(t, "pause: sequence catch-up Aurora",
+                   lambda: sequences.catch_up(aurora, marked["positions"], synced.values, GAP))
     timed(t, "pause: lift Aurora", lambda: fence.unfence("aurora"))
     pause = sum(v for k, v in t.items() if k.startswith("pause:"))
     timed(t, "rollback: close Aurora + marker", lambda: fence.fence("aurora", token=token + "-back", close=True))
@@ -107,7 +119,8 @@ def measure(size: int, idle_sessions: int) -> None:
     for session in idle:
         session.close()
     print(f"\n{size:,} tables (built in {built:.0f} s), {idle_sessions} idle application sessions on on-prem, "
-          f"{marked['sessions_ended']} ended by the close; {synced['sequences']:,} sequences, {synced['set']:,} set")
+          f"{marked['sessions_ended']} ended by the close; {synced.sequences:,} sequences, {synced.moved:,} set before "
+          f"the pause, {caught['moved']} caught up inside it")
     for name, seconds in t.items():
         print(f"  {name:<42} {seconds:>7.2f} s")
     print(f"  {'write pause (fence to lift; Route 53 adds <1 s)':<42} {pause:>7.2f} s")

@@ -29,7 +29,8 @@ from __future__ import annotations
 import re
 
 SCHEMA = "cutover_fence"
-VERSION = 2  # the setup's version: it runs again only when this changes
+VERSION = 3  # the setup's version: it runs again only when this changes
+GRANT_BATCH = 1000  # tables one GRANT names when a fence is lifted
 WRITE_PRIVILEGES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE")
 SAMPLE = 10  # names a refusal or a measurement carries at most
 END_SESSIONS_BOUND_SECONDS = 10  # ending sessions: past this, the fence is refused and the side reopened
@@ -241,13 +242,24 @@ DECLARE
   db name := current_database();
 BEGIN
   IF layer IN ('all', 'table') THEN
-    FOR r IN SELECT * FROM {SCHEMA}.revoked ORDER BY 1, 2, 3, 4 LOOP
-      IF to_regclass(format('%I.%I', r.schema_name, r.table_name)) IS NOT NULL
-         AND (r.role_name = 'PUBLIC' OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r.role_name)) THEN
-        EXECUTE format('GRANT %s ON %I.%I TO %s', r.privilege, r.schema_name, r.table_name,
+    -- One GRANT per role and set of privileges, over up to {GRANT_BATCH} tables: the catalog work stays per table,
+    -- but no statement is parsed and planned per table (a third of the time at 5,000 tables).
+    FOR r IN
+      SELECT g.role_name, g.privileges, array_agg(g.table_name ORDER BY g.table_name) AS tables, sum(g.n) AS n
+      FROM (SELECT format('%I.%I', v.schema_name, v.table_name) AS table_name, v.role_name,
+                   string_agg(v.privilege, ', ' ORDER BY v.privilege) AS privileges, count(*) AS n
+            FROM {SCHEMA}.revoked v
+            WHERE to_regclass(format('%I.%I', v.schema_name, v.table_name)) IS NOT NULL
+              AND (v.role_name = 'PUBLIC' OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = v.role_name))
+            GROUP BY 1, 2) g
+      GROUP BY 1, 2 ORDER BY 1, 2
+    LOOP
+      FOR i IN 0 .. (cardinality(r.tables) - 1) / {GRANT_BATCH} LOOP
+        EXECUTE format('GRANT %s ON TABLE %s TO %s', r.privileges,
+                       array_to_string(r.tables[i * {GRANT_BATCH} + 1 : (i + 1) * {GRANT_BATCH}], ', '),
                        CASE WHEN r.role_name = 'PUBLIC' THEN 'PUBLIC' ELSE quote_ident(r.role_name) END);
-        n := n + 1;
-      END IF;
+      END LOOP;
+      n := n + r.n;
     END LOOP;
     DELETE FROM {SCHEMA}.revoked;
   END IF;
