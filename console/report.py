@@ -50,10 +50,50 @@ def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
-def build(versions: list[dict], status: dict, outputs: dict[str, str], now: datetime) -> dict:
-    moves = transitions(versions)
+def attempts(versions: list[dict]) -> list[dict]:
+    """The cutover attempts the kept versions show, oldest first: each begins at a start-cutover (a new
+    `pre_cutover_time`) and runs until the next one. `complete` is false when Parameter Store's 100 kept versions no
+    longer reach back to the attempt's start (its first kept version is already inside it)."""
+    found: list[dict] = []
+    for index, item in enumerate(versions):
+        started = item["state"].get("pre_cutover_time")
+        if not started:
+            continue
+        if not found or found[-1]["started_at"] != started:
+            found.append({"number": len(found) + 1, "started_at": started, "first_version": item["version"],
+                          "last_version": item["version"], "from_index": index, "to_index": index,
+                          "complete": index > 0})
+        found[-1].update(last_version=item["version"], to_index=index)
+    return found
+
+
+def build(versions: list[dict], status: dict, outputs: dict[str, str], now: datetime,
+          attempt: int | None = None) -> dict:
+    """The record of one attempt (the latest by default), with every attempt the history still holds listed."""
+    runs = attempts(versions)
+    if attempt is not None and not 1 <= attempt <= len(runs):
+        from console.deployment import ConsoleError
+
+        raise ConsoleError(f"--attempt: {attempt} is not one of the {len(runs)} attempt(s) the kept history holds "
+                           f"(1 to {len(runs)})")
+    chosen = runs[(attempt or len(runs)) - 1] if runs else None
+    # The attempt's versions, with the one it started from (what the cutover moved away from).
+    scope = versions[max(0, chosen["from_index"] - 1):chosen["to_index"] + 1] if chosen else versions
+    moves = transitions(scope)
     latest = versions[-1]["state"] if versions else {}
+    oldest = versions[0]["version"] if versions else None
+    note = None
+    if chosen and not chosen["complete"]:
+        note = (f"The kept history does not reach the start of attempt {chosen['number']} (started "
+                f"{chosen['started_at']}): Parameter Store keeps the last 100 versions of the checkpoint, and the "
+                f"oldest kept is version {oldest}. Its earliest transitions are gone from AWS; this record begins "
+                "partway through the attempt.")
     return {
+        "attempt": None if chosen is None else {k: chosen[k] for k in ("number", "started_at", "first_version",
+                                                                          "last_version", "complete")},
+        "attempts": [{k: run[k] for k in ("number", "started_at", "first_version", "last_version", "complete")}
+                     for run in runs],
+        "history_note": note,
         "deployment": {k: outputs.get(k) for k in ("cutover_function_name", "state_parameter_name", "record_name",
                                                    "reader_record_name", "aurora_cluster_id") if outputs.get(k)},
         "generated_at": now.isoformat(),
@@ -75,9 +115,20 @@ def build(versions: list[dict], status: dict, outputs: dict[str, str], now: date
 
 
 def markdown(report: dict) -> str:
+    chosen = report.get("attempt")
     lines = [f"# Cutover record: {report['deployment'].get('cutover_function_name', '')}", "",
-             f"Generated {report['generated_at']}; phase now **{report['phase']}**.", "",
-             "## Transitions", "",
+             f"Generated {report['generated_at']}; phase now **{report['phase']}**.", ""]
+    if chosen:
+        lines += [f"Attempt {chosen['number']} of {len(report['attempts'])}, started {chosen['started_at']} "
+                  f"(checkpoint versions {chosen['first_version']} to {chosen['last_version']}).", ""]
+    if report.get("history_note"):
+        lines += [f"**{report['history_note']}**", ""]
+    if len(report.get("attempts") or []) > 1:
+        lines += ["## Attempts", "", "| attempt | started | versions | history |", "|---|---|---|---|"]
+        lines += [f"| {a['number']} | {a['started_at']} | {a['first_version']} to {a['last_version']} | "
+                  f"{'complete' if a['complete'] else 'starts partway'} |" for a in report["attempts"]]
+        lines += ["", "Another attempt's record: `cutover report --attempt N`.", ""]
+    lines += ["## Transitions", "",
              "| version | at | phase | writer (on-prem/Aurora) | readers | operator | reason | labels |",
              "|---|---|---|---|---|---|---|---|"]
     for m in report["transitions"]:

@@ -7,7 +7,7 @@ from dataclasses import fields
 from constructs import Construct
 
 from aspects import compliance
-from stack import naming
+from stack import controller_contract, naming
 from stack.aws.data_aws_caller_identity import DataAwsCallerIdentity
 from stack.aws.data_aws_partition import DataAwsPartition
 from stack.aws.provider import AwsProvider, AwsProviderDefaultTags
@@ -126,6 +126,9 @@ class MigrationStack(TerraformStack):
             "reader_record_name": (dns.reader_record_name, "Weighted reader name (read-only traffic)"),
             "record_ttl": (str(dns.ttl), "TTL of the weighted records (seconds)"),
             "cutover_function_name": (cutover.function_name, "Cutover controller function"),
+            "cutover_function_timeout_seconds": (str(controller_contract.settings.MIN_FUNCTION_TIMEOUT_SECONDS),
+                                                 "The controller's timeout: the "
+                                                 "console waits this long (and a margin) for a change, never twice"),
             "dashboard_name": (monitoring.dashboard.dashboard_name, "CloudWatch dashboard"),
             "lag_alarm_names": (",".join(alarm_names), "CDC latency alarms (comma-separated)"),
             "state_parameter_name": (checkpoints.state.name, "Checkpoint parameter of the cutover state"),

@@ -135,12 +135,12 @@ def wants(state: State, trigger: Trigger, settings: Settings, now: datetime) -> 
 
 
 def next_steps(state: State, settings: Settings, now: datetime, gates: list[Gate] | None) -> dict:
-    """What the cutover waits for and the command that moves it on (Vitess's next_steps): for status."""
+    """What the cutover waits for and the console command that moves it on (Vitess's next_steps): for status."""
     failing = [g.name for g in gates or [] if not g.ok]
     waits = ("gates: " + "; ".join(failing)) if failing else ""
     match state.phase:
         case Phase.REPLICATING | Phase.ROLLED_BACK:
-            return {"waiting_for": waits or "the operator", "command": None if failing else "start-cutover"}
+            return {"waiting_for": waits or "the operator", "command": None if failing else "cutover start"}
         case Phase.SHIFTING if state.hold is None:
             if not bake_done(state, settings, now):
                 left = settings.bake_minutes * 60 - (now - state.step_started_at).total_seconds()
@@ -150,12 +150,12 @@ def next_steps(state: State, settings: Settings, now: datetime, gates: list[Gate
         case Phase.AWAITING_FLIP:
             if settings.auto_flip:
                 return {"waiting_for": waits or "the next tick: the flip is automatic", "command": None}
-            return {"waiting_for": waits or "the operator's flip", "command": None if failing else "flip"}
+            return {"waiting_for": waits or "the operator's flip", "command": None if failing else "cutover flip"}
         case Phase.HELD | Phase.SHIFTING:
-            return {"waiting_for": f"held: {state.reason}", "command": "resume or rollback"}
+            return {"waiting_for": f"held: {state.reason}", "command": "cutover resume, or cutover rollback"}
         case Phase.CUT_OVER:
             return {"waiting_for": "nothing: cut over; the reverse task keeps on-prem current",
-                    "command": "report (or rollback, while the reverse task runs)"}
+                    "command": "cutover report (or cutover rollback, while the reverse task runs)"}
         case Phase.ROLLING_BACK:
             return {"waiting_for": "Route 53 to accept the rollback (retried every minute)", "command": None}
         case unhandled:

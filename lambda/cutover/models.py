@@ -15,6 +15,9 @@ MAX_REMEMBERED_EVENTS = 10  # transitions only; DMS event ids live in the event 
 MAX_RECORDED_EVENT_IDS = 50
 
 
+REASON_MAX = 500  # characters of a command's reason (the change reference and why)
+
+
 class InputError(ValueError):
     """Malformed or unknown input: rejected before any AWS write."""
 
@@ -329,8 +332,8 @@ def _command(event: dict) -> Command:
     if not isinstance(dry_run, bool):
         raise InputError(f"dry_run: expected true or false, got {dry_run!r}")
     reason = event.get("reason", "")
-    if not isinstance(reason, str) or len(reason) > 500:
-        raise InputError("reason: expected a string of at most 500 characters")
+    if not isinstance(reason, str) or len(reason) > REASON_MAX:
+        raise InputError(f"reason: expected a string of at most {REASON_MAX} characters")
     restore_time = parse_time(event.get("restore_time"), "restore_time")
     if restore_time is not None and name != CommandName.RESTORE:
         raise InputError("restore_time: only for restore-to-checkpoint")

@@ -20,6 +20,7 @@ def emulated(monkeypatch, tmp_path):
         transport = WorldTransport(world, handler)
         monkeypatch.setattr(cli.Context, "connect", lambda deployment: (transport, OPERATOR, Session(world.clients)))
         monkeypatch.delenv(cli.TRANSPORT_VARIABLE, raising=False)
+        monkeypatch.setattr(cli.Context, "terminal", staticmethod(lambda: True))  # a person answers the prompts
         yield world, transport, outputs_file(world, tmp_path), tmp_path
 
 
@@ -42,7 +43,7 @@ def test_status_draws_the_phase_both_weights_every_gate_and_the_next_step(emulat
     assert "Phase: replicating" in text and "on-prem 100%" in text and "0% Aurora" in text
     for gate in reply["gates"]:
         assert gate["name"][:40] in text
-    assert "next: start-cutover" in text and "Rollback" in text
+    assert "next: cutover start" in text and "Rollback" in text
 
 
 def test_every_phase_renders(emulated):
@@ -90,7 +91,7 @@ def test_exit_codes_tell_a_refusal_a_usage_error_and_a_missing_deployment_apart(
 def test_a_cutover_from_status_to_report_with_the_console_alone(emulated):
     world, _, outputs, folder = emulated
     assert console("status", outputs=outputs).exit_code == cli.OK
-    started = console("start", "--reason", "CHG-7 cutover", outputs=outputs)
+    started = console("start", "--reason", "CHG-7 cutover", outputs=outputs, input_="CHG-7 cutover\n")
     assert started.exit_code == cli.OK, started.output
     watched = console("watch", "--interval", "0", "--limit", "20", outputs=outputs)
     assert watched.exit_code == cli.OK and world.state()["phase"] == "awaiting-flip", watched.output
@@ -137,3 +138,35 @@ def test_watch_exits_3_when_a_rollback_happens_while_watching(emulated):
     cli.Context.connect = lambda deployment: (with_alarm, OPERATOR, Session(world.clients))
     watched = console("watch", "--interval", "0", "--limit", "5", outputs=outputs)
     assert watched.exit_code == cli.ROLLED_BACK and world.state()["phase"] == "rolled-back", watched.output
+
+
+def test_every_next_step_names_a_console_command():
+    """status's next step is typed at the console: each command it names exists there."""
+    import re
+    from datetime import UTC, datetime
+
+    from cutover import logic
+    from cutover.models import Phase, State
+    from typer.main import get_command
+
+    from tests.controller.fakes import environment
+
+    settings = logic.Settings.from_env(environment())
+    commands = set(get_command(cli.app).commands)
+    for phase in Phase:
+        named = logic.next_steps(State(phase=phase), settings, datetime(2026, 11, 20, tzinfo=UTC), [])["command"]
+        for command in re.findall(r"cutover (\w+)", named or ""):
+            assert command in commands, (phase, named)
+        assert named is None or named.startswith("cutover "), (phase, named)
+
+
+def test_the_typed_reference_must_match_the_reason_and_prompts_stay_off_stdout_with_json(emulated):
+    world, transport, outputs, _ = emulated
+    mismatch = console("start", "--reason", "CHG-10", outputs=outputs, input_="CHG-11\n")
+    assert mismatch.exit_code == cli.REFUSED and "does not match --reason" in mismatch.stderr
+    assert [p.get("dry_run") for p in transport.sent] == [True] and world.state()["phase"] == "replicating"
+    started = console("--json", "start", "--reason", "CHG-10", outputs=outputs, input_="CHG-10\n")
+    assert started.exit_code == cli.OK, started.output
+    echoed, _, document = started.stdout.partition("\n")  # CliRunner echoes typed input (a terminal's echo)
+    assert echoed.strip() == "CHG-10" and json.loads(document)["phase"] == "shifting"  # plan, prompt: stderr
+    assert "Plan: start-cutover" in started.stderr and "Type the change reference (CHG-10)" in started.stderr

@@ -36,4 +36,4 @@ def test_watch_in_a_terminal_shows_the_phase_both_weights_and_the_gates(tmp_path
     assert "Phase: replicating" in screen
     assert "writer   on-prem 100%" in screen and "readers  on-prem 100%" in screen
     assert "forward task running, full load complete" in screen and "data validation clean" in screen
-    assert "next: start-cutover" in screen
+    assert "next: cutover start" in screen

@@ -232,7 +232,7 @@ def test_each_decision_publishes_the_cutover_as_embedded_metrics_and_names_its_o
 def test_status_names_the_next_step_and_what_it_waits_for(world):
     world.validation_clean()
     ready = world.handle({"command": "status"})
-    assert ready["next"] == {"waiting_for": "the operator", "command": "start-cutover"}
+    assert ready["next"] == {"waiting_for": "the operator", "command": "cutover start"}
     first_step(world)
     world.validation_clean(pending=1)
     baking = world.handle({"command": "status"})
