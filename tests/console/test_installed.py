@@ -109,7 +109,7 @@ class FakeAws(BaseHTTPRequestHandler):
     delay = 0.0
     invocations: list[dict] = []
 
-    def do_POST(self):  # noqa: N802 - http.server's name
+    def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if b"GetCallerIdentity" in body:
             answer = (b'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
