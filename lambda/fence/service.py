@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
+from shared import sequences as shared_sequences
 from shared import sql as shared_sql
 
 from fence import sql
@@ -145,9 +146,9 @@ class Fence:
                 raise
             raise FenceRefusedError(f"on {side}: {_message(error)}; the side was reopened") from error
         # Final now that no session outside the allowlist is left: what this side has issued, for the other side's
-        # catch-up inside the pause (one read of the sequence catalog).
-        positions = {r["sequence_name"]: int(r["last_value"]) for r in _rows(
-            connection, shared_sql.POSITIONS, schemas=",".join(self.scope.patterns))}
+        # catch-up inside the pause (a page of sequences a statement: each holds a page's locks, never the schema's).
+        positions = shared_sequences.positions(lambda statement, **params: _rows(connection, statement, **params),
+                                               ",".join(self.scope.patterns))
         return {"side": side, "layer": "connect", "revoked": int(row["revoked"]), "fenced_at": _iso(row["at"]),
                 "sessions_ended": ended, "positions": positions}
 

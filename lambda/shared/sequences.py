@@ -130,13 +130,18 @@ def sync(query: Query, schemas: str, gap: int, *, apply: bool, floors: dict[str,
 
 def catch_up(query: Query, positions: dict[str, int], synced: dict[str, int], gap: int) -> dict:
     """Inside the write pause: every sequence whose final position on the side that stopped (`positions`) has
-    reached its value on this side (`synced`, set before the pause) is set to that position plus `gap`, in one
-    statement; none is set if any would pass its maximum. Sequences this side does not migrate are left alone."""
+    reached its value on this side (`synced`, set before the pause) is set to that position plus `gap`; none is
+    set if any would pass its maximum (all judged before the first is set). Sequences this side does not migrate
+    are left alone. A statement per sql.APPLY_ROWS sequences, so none holds more than that many locks."""
     plan = [[name, str(position + gap)] for name, position in sorted(positions.items())
             if name in synced and position >= synced[name]]
-    if not plan:
-        return {"checked": len(positions), "moved": 0, "refused": 0}
-    row = query(sql.SEQUENCE_CATCH_UP, plan=json.dumps(plan))[0]
-    if int(row["refused"]):
-        raise SequenceRefusedError(f"no sequence was set: {row['refusals']}")
-    return {"checked": len(positions), "needed": len(plan), "moved": int(row["moved"]), "refused": 0}
+    batches = [plan[start:start + sql.APPLY_ROWS] for start in range(0, len(plan), sql.APPLY_ROWS)]
+    refusals = []
+    for batch in batches:
+        row = query(sql.SEQUENCE_CATCH_UP, plan=json.dumps(batch), apply=False)[0]
+        if int(row["refused"]):
+            refusals.append(row["refusals"])
+    if refusals:
+        raise SequenceRefusedError(f"no sequence was set: {', '.join(refusals)}")
+    moved = sum(int(query(sql.SEQUENCE_CATCH_UP, plan=json.dumps(batch), apply=True)[0]["moved"]) for batch in batches)
+    return {"checked": len(positions), "needed": len(plan), "moved": moved, "refused": 0}

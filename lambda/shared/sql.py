@@ -179,16 +179,10 @@ WHERE schemaname LIKE ANY (string_to_array(:schemas::text, ','))
 ORDER BY 1 LIMIT {PAGE_ROWS}
 """
 
-# Every migrated sequence's last value on this database in one statement (the fence function's close answers with
-# it, the moment no session outside the allowlist is left): a read of the sequence catalog, no table scanned.
-POSITIONS = """
-SELECT format('%I.%I', schemaname, sequencename) AS sequence_name, last_value::text AS last_value
-FROM pg_sequences WHERE schemaname LIKE ANY (string_to_array(:schemas::text, ',')) AND last_value IS NOT NULL
-"""
-
 # Inside the write pause: the few sequences whose pre-synced value the other side's final position has reached
-# (:plan, a JSON array of [name, value]), set to their value; if any would pass its maximum, none is set and the
-# answer names them. Cost: one catalog lookup per sequence in :plan, whatever the number of tables.
+# (:plan, a JSON array of [name, value], at most APPLY_ROWS), set to their value when :apply; if any would pass its
+# maximum, none is set and the answer names them. Cost: one catalog lookup per sequence in :plan, whatever the
+# number of tables.
 SEQUENCE_CATCH_UP = f"""
 WITH wanted AS (
   SELECT e->>0 AS sequence_name, (e->>1)::numeric AS value FROM json_array_elements(:plan::json) AS e
@@ -202,7 +196,7 @@ SELECT (SELECT count(*) FROM judged WHERE value > seqmax) AS refused,
        (SELECT coalesce(string_agg(format('%s needs %s, above its maximum %s', sequence_name, value, seqmax), ', '), '')
           FROM (SELECT * FROM judged WHERE value > seqmax ORDER BY sequence_name LIMIT {SAMPLE}) r) AS refusals,
        (SELECT count(setval(to_regclass(j.sequence_name), j.value::bigint, true)) FROM judged j, verdict v
-         WHERE v.allowed AND j.value > coalesce(j.last_value, 0)) AS moved
+         WHERE :apply::boolean AND v.allowed AND j.value > coalesce(j.last_value, 0)) AS moved
 """
 
 # The plan of the sequences after :after (a sequence name as listed), read-only, PAGE_ROWS sequences of the

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shared import sequences, sql
+from shared import sequences
 
 GAP = 1000
 TABLES = ("payments", "refunds", "ledger")
@@ -57,7 +57,7 @@ def reset(dsns: dict[str, str], rows: int) -> None:
 def positions(dsn: str) -> dict[str, int]:
     query, connection = runner(dsn)
     try:
-        return {r["sequence_name"]: int(r["last_value"]) for r in query(sql.POSITIONS, schemas="public")}
+        return sequences.positions(query, "public")
     finally:
         connection.close()
 
