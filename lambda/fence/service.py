@@ -99,7 +99,7 @@ class Fence:
         try:
             result = self._close(connection, side) if close else self._read_only(connection, side, end_sessions)
             if token:
-                marked = _rows(connection, sql.marker_insert(self.scope.control_table), token=token, side=side)
+                marked = _rows(connection, shared_sql.marker_insert(self.scope.control_table), token=token, side=side)
                 result["marker_at"] = _iso(marked[0]["at"])
             return result
         finally:
@@ -222,7 +222,7 @@ class Fence:
     def marker(self, side: str, token: str) -> dict:
         connection = self._open(side)
         try:
-            rows = _rows(connection, sql.marker_seen(self.scope.control_table), token=token)
+            rows = _rows(connection, shared_sql.marker_seen(self.scope.control_table), token=token)
             return {"side": side, "token": token, "seen_at": _iso(rows[0]["at"]) if rows else None}
         finally:
             connection.close()

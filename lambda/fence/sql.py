@@ -28,21 +28,17 @@ from __future__ import annotations
 
 import re
 
-SCHEMA = "cutover_fence"
-VERSION = 3  # the setup's version: it runs again only when this changes
+from shared import sql as shared_sql
+
+VERSION = 4  # the setup's version: it runs again only when this changes
 GRANT_BATCH = 1000  # tables one GRANT names when a fence is lifted
 WRITE_PRIVILEGES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE")
 SAMPLE = 10  # names a refusal or a measurement carries at most
 END_SESSIONS_BOUND_SECONDS = 10  # ending sessions: past this, the fence is refused and the side reopened
 
-# The migrated tables: ordinary and partitioned tables of the migrated schemas (a partition is a table of its own
-# to privileges, so it is fenced like any other), never the fence's own schema or DMS's control tables.
-MIGRATED = f"""
-  SELECT c.oid, n.nspname AS schema_name, c.relname AS table_name, c.relowner AS owner
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p') AND n.nspname LIKE ANY (patterns) AND n.nspname <> '{SCHEMA}'
-    AND c.relname NOT LIKE 'awsdms\\_%'
-"""
+SCHEMA = shared_sql.FENCE_SCHEMA
+# What the fence covers: every relation a write to a migrated table can land in (shared.sql), partitions included.
+MIGRATED = shared_sql.writable_relations("patterns")
 
 # Created (or replaced) by the fence role in its own schema when VERSION changes; SECURITY INVOKER, so each runs
 # with exactly the fence role's privileges.
@@ -348,23 +344,3 @@ SELECT current_user::text AS fence_role,
           ORDER BY 1 LIMIT {SAMPLE}) s) AS not_owned_sample,
        (SELECT count(*) FROM {SCHEMA}.migrated_tables({_PATTERNS})) AS tables
 """
-
-
-def quoted(table: str) -> str:
-    schema, _, name = table.partition(".")
-    return f'"{schema}"."{name}"'
-
-
-def marker_insert(table: str) -> str:
-    """The marker row, in a migrated schema, so DMS carries it to the other side after every earlier write."""
-    return f"INSERT INTO {quoted(table)} (token, side) VALUES (:token, :side) RETURNING at"
-
-
-def marker_seen(table: str) -> str:
-    return f"SELECT at FROM {quoted(table)} WHERE token = :token"
-
-
-def control_table_ddl(table: str) -> str:
-    """What docs/runbook.md has the operator create on on-prem before the full load (DMS copies it to Aurora)."""
-    return (f"CREATE TABLE {quoted(table)} (token text PRIMARY KEY, side text NOT NULL, "
-            "at timestamptz NOT NULL DEFAULT clock_timestamp());")

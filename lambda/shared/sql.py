@@ -11,14 +11,60 @@ Parameters (Data API named parameters, cast in the statement so no type is left 
 
 from __future__ import annotations
 
-# The tables DMS migrates: ordinary and partitioned tables (not their partitions) of the migrated schemas.
-_TABLES = """
-  SELECT c.oid, n.nspname, c.relname
+FENCE_SCHEMA = "cutover_fence"  # the fence's own record and functions: never migrated, never fenced
+
+
+def migrated_tables(patterns: str) -> str:
+    """What "migrated" means, once for every user: the ordinary and partitioned tables of the schemas the tasks
+    select (`patterns`, an SQL expression of LIKE patterns as text[]), top level only (a partition's rows are its
+    parent's, so it is counted, keyed and synced through the parent), never DMS's own tables or the fence's
+    schema. Columns: oid, nspname, relname, owner."""
+    return f"""
+  SELECT c.oid, n.nspname, c.relname, c.relowner AS owner
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
-    AND n.nspname LIKE ANY (string_to_array(:schemas::text, ','))
-    AND c.relname NOT LIKE 'awsdms\\_%'
+  WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname LIKE ANY ({patterns})
+    AND n.nspname <> '{FENCE_SCHEMA}' AND c.relname NOT LIKE 'awsdms\\_%'
 """
+
+
+def writable_relations(patterns: str) -> str:
+    """Every relation a write to a migrated table can land in: the migrated tables and all their partitions,
+    at any depth and in whatever schema (privileges are per relation: a partition can be written directly), so
+    this is what the fence covers. Same columns as migrated_tables."""
+    return f"""
+  WITH RECURSIVE reach AS ({migrated_tables(patterns)}
+    UNION
+    SELECT c.oid, n.nspname, c.relname, c.relowner
+    FROM reach r JOIN pg_inherits i ON i.inhparent = r.oid
+    JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relispartition)
+  SELECT * FROM reach
+"""
+
+
+_TABLES = migrated_tables("string_to_array(:schemas::text, ',')")
+
+
+def quoted(table: str) -> str:
+    schema, _, name = table.partition(".")
+    return f'"{schema}"."{name}"'
+
+
+def marker_insert(table: str) -> str:
+    """The marker row, in a migrated schema, so DMS carries it to the other side after every earlier write."""
+    return f"INSERT INTO {quoted(table)} (token, side) VALUES (:token, :side) RETURNING at"
+
+
+def marker_seen(table: str) -> str:
+    """The marker row by its token, on either side (the table is the stack's `control_table`, schema.table)."""
+    return f"SELECT at::text AS at FROM {quoted(table)} WHERE token = :token"
+
+
+def control_table_ddl(table: str) -> str:
+    """What docs/runbook.md has the operator create on on-prem before the full load (DMS copies it to Aurora)."""
+    return (f"CREATE TABLE {quoted(table)} (token text PRIMARY KEY, side text NOT NULL, "
+            "at timestamptz NOT NULL DEFAULT clock_timestamp());")
+
 
 # The Data API answers at most 1 MiB per call and 64 KB per row: every statement here answers a bounded
 # number of rows of bounded size, whatever the schema (names are at most 63 bytes, so a sample of 20 is
@@ -259,12 +305,6 @@ def inline(statement: str, **parameters: object) -> str:
         return "'" + str(value).replace("'", "''") + "'"
 
     return re.sub(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)", literal, statement).strip() + ";"
-
-
-def marker_seen(table: str) -> str:
-    """The fence's marker row, by its token (the table is the stack's `control_table`, schema.table)."""
-    schema, _, name = table.partition(".")
-    return f'SELECT 1 AS seen FROM "{schema}"."{name}" WHERE token = :token'
 
 
 # The statements the fence function runs by name for the controller (which drives a paged sync through it).
