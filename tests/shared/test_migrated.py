@@ -47,4 +47,4 @@ def test_migrated_tables_are_the_top_level_tables_of_the_selected_schemas(databa
 def test_the_fence_covers_every_partition_wherever_it_lives_and_nothing_else(database):
     covered = names(database, sql.writable_relations("ARRAY['app']"))
     assert covered == {'app."Orders"', "app.orders_2026", "archive.orders_2025", "app.base", "app.plain"}
-    assert fence_sql.MIGRATED == sql.writable_relations("patterns")  # the fence runs this very definition
+    assert sql.writable_relations("patterns") == fence_sql.MIGRATED  # the fence runs this very definition
