@@ -97,3 +97,43 @@ def test_the_checkpoint_keeps_a_bounded_sequence_summary_whatever_the_schema():
                         tuple((name, str(2 ** 62), str(2 ** 62), str(2 ** 63 - 1)) for _ in range(sql.SAMPLE)), 0, 80)
     state = logic.completed(State(), SyncSequences(GAP), plan)
     assert len(state.to_json().encode()) < 4096
+
+
+@pytest.mark.slow
+def test_a_rollback_at_thousands_of_tables_completes_through_the_fence_function(tenants):
+    """On-prem's side of a rollback at 6,000 tables, as the controller drives it through the fence function: the
+    sync with Aurora's positions as floors one statement a call, the close answering with every final position,
+    the catch-up of those Aurora's last ids reached; then on-prem stands past every id Aurora issued."""
+    import pg8000.native
+    from fence.service import Fence, Scope
+    from shared import sequences
+
+    dsn, _, _ = tenants
+    parts = dict(item.split("=", 1) for item in dsn.split())
+
+    def connect(side):
+        return pg8000.native.Connection(parts["user"], host=parts["host"], port=int(parts["port"]),
+                                        database=parts["dbname"])
+
+    fence = Fence(connect, Scope(("app_rw",), ("tenant\\_%",), "public.cutover_marker", {}))
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        admin.execute("CREATE SCHEMA IF NOT EXISTS cutover_fence")
+        admin.execute("CREATE TABLE IF NOT EXISTS public.cutover_marker (token text PRIMARY KEY, side text NOT NULL, "
+                      "at timestamptz NOT NULL DEFAULT clock_timestamp())")
+    connection = connect("onprem")
+    query = lambda statement, **params: [dict(zip([c["name"] for c in connection.columns], row, strict=True))  # noqa: E731
+                                         for row in connection.run(statement, **params)]
+    issued = {name: value + 5_000 for name, value in sequences.positions(query, "tenant\\_%").items()}  # Aurora's
+    synced = sequences.sync(query, "tenant\\_%", GAP, apply=True, floors=issued)
+    assert synced.refused == 0 and synced.sequences >= TABLES
+    closed = fence.fence("onprem", token="rollback-6000", close=True)  # stands for Aurora's close: every position
+    try:
+        assert len(closed["positions"]) >= TABLES
+        final = {name: value + 2 * GAP for name, value in issued.items()}  # Aurora went on past the gap
+        caught = sequences.catch_up(query, final, synced.values, GAP)
+        assert caught["needed"] == len(final) and caught["moved"] == len(final)
+    finally:
+        fence.unfence("onprem")
+        connection.close()
+    after = last_values(dsn)
+    assert all(after[name] > value for name, value in final.items())
