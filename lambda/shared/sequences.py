@@ -81,13 +81,13 @@ def plan_rows(query: Query, schemas: str, gap: int) -> Iterator[SequenceRow]:
 def positions(query: Query, schemas: str) -> dict[str, int]:
     """Every migrated sequence's last value on this database (never-used ones left out), page after page."""
     found: dict[str, int] = {}
-    after = ""
+    after = "0"
     while True:
         rows = query(sql.SEQUENCE_POSITIONS_PAGE, schemas=schemas, after=after)
         found.update((r["sequence_name"], int(r["last_value"])) for r in rows if r["last_value"] is not None)
         if len(rows) < sql.PAGE_ROWS:
             return found
-        after = rows[-1]["sequence_name"]
+        after = rows[-1]["cursor"]
 
 
 def sync(query: Query, schemas: str, gap: int, *, apply: bool, floors: dict[str, int] | None = None) -> SequencePlan:

@@ -217,18 +217,19 @@ SELECT (SELECT count(*) FROM planned) AS sequences,
 NO_FLOORS = "{}"
 
 # Each migrated sequence's last value on this database (None: never used, or not readable), PAGE_ROWS at a time
-# after :after; the page is chosen from the catalog first, so a statement opens only its own page's sequences.
+# after :after (the previous page's last `cursor`, an oid: the catalog's index walks to it, so every page costs the
+# same); the page is chosen from the catalog first, so a statement opens only its own page's sequences.
 SEQUENCE_POSITIONS_PAGE = f"""
 WITH page AS MATERIALIZED (
   SELECT s.oid, format('%I.%I', n.nspname, s.relname) AS sequence_name
   FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace
   WHERE s.relkind = 'S' AND n.nspname LIKE ANY (string_to_array(:schemas::text, ','))
-    AND format('%I.%I', n.nspname, s.relname) > :after::text
-  ORDER BY 2 LIMIT {PAGE_ROWS}
+    AND s.oid > CAST(:after AS oid)
+  ORDER BY s.oid LIMIT {PAGE_ROWS}
 )
-SELECT sequence_name,
+SELECT oid::text AS cursor, sequence_name,
        CASE WHEN has_sequence_privilege(oid, 'SELECT, USAGE') THEN pg_sequence_last_value(oid)::text END AS last_value
-FROM page ORDER BY sequence_name
+FROM page ORDER BY oid
 """
 
 # Inside the write pause: the few sequences whose pre-synced value the other side's final position has reached
