@@ -65,10 +65,7 @@ class FencedCutover(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
-        self.clock = Clock()
-        self.state = State()
-        self.records = ON_PREM
-        self.reverse = TaskStatus("running")
+        self.clock, self.state, self.records, self.reverse = Clock(), State(), ON_PREM, TaskStatus("running")
         self.open = set(SIDES)  # what the databases let a role outside the allowlist write
         self.marker: dict[str, str | None] = dict.fromkeys(SIDES)  # a marker written after the side's fence
         self.dirty = dict.fromkeys(SIDES, False)  # the other side was open since this side was fenced
