@@ -75,6 +75,9 @@ def test_a_catch_up_that_never_comes_undoes_the_flip(fenced):
     assert state["fenced"] == ["aurora"] and both(w) == ((100, 0), (0, 100)) and state["pending"] == []
     assert w.fence.writes("onprem") and not w.fence.writes("aurora")  # on-prem writable again, nothing else
     assert "Flip not completed" in w.notices()
+    # The same warm function then rolls the readers back: no fenced flip happened, so no write pause is recorded.
+    rolled = w.handle({"command": "rollback", "reason": "CHG-5 back"})
+    assert rolled["ok"] and "write_pause_seconds" not in (w.state()["flip"] or {}), w.state()["flip"]
 
 
 def test_a_fence_function_that_cannot_answer_refuses_the_flip_and_changes_nothing(fenced):
