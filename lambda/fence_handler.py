@@ -80,6 +80,9 @@ def parse(event: object) -> dict:
     if not isinstance(floors, dict) or len(floors) > MAX_FLOORS or not all(
             isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in floors.items()):
         raise RequestError(f"floors: an object of at most {MAX_FLOORS} sequence names to whole numbers")
+    bound = event.get("long_transaction_seconds", 30)
+    if not isinstance(bound, int) or isinstance(bound, bool) or not 1 <= bound <= 86_400:
+        raise RequestError("long_transaction_seconds: a whole number of seconds from 1 to 86400")
     for flag in ("end_sessions", "close"):
         if not isinstance(event.get(flag, False), bool):
             raise RequestError(f"{flag}: true or false")
@@ -90,11 +93,11 @@ def parse(event: object) -> dict:
                                                for k, v in params.items()):
         raise RequestError("params: an object of names to strings, whole numbers or booleans")
     unknown = set(event) - {"operation", "side", "token", "end_sessions", "close", "gap", "layer", "floors",
-                            "statement", "params"}
+                            "statement", "params", "long_transaction_seconds"}
     if unknown:
         raise RequestError(f"request: unknown field(s) {', '.join(sorted(unknown))}")
     return {"operation": operation, "side": side, "token": token, "gap": gap, "layer": layer, "floors": floors,
-            "statement": statement, "params": params,
+            "statement": statement, "params": params, "long_transaction_seconds": bound,
             "end_sessions": event.get("end_sessions", False), "close": event.get("close", False)}
 
 
@@ -102,7 +105,7 @@ def run(request: dict, fence: Fence) -> dict:
     side = request["side"]
     match request["operation"]:
         case "check":
-            return fence.check(side)
+            return fence.check(side, long_transaction_seconds=request["long_transaction_seconds"])
         case "measure":
             return fence.measure(side)
         case "install":

@@ -537,6 +537,9 @@ class CutoverConfig(Section):
     flip_catchup_seconds: limit("flip_catchup_seconds", "the write pause waits at most this long for Aurora to "
                                                         "catch up") = Field(
         60, description="Longest wait for Aurora to receive the fence's marker; past it the flip is undone")
+    long_transaction_seconds: limit("long_transaction_seconds", "the controller's limit") = Field(
+        30, description="A transaction open longer than this on the side about to close (on-prem at the flip, Aurora "
+                        "at a rollback) refuses it, named, instead of the fence ending a long batch halfway")
     application_roles: Annotated[Strings, rule(_role)] = Field(
         ("payments_app",), description="PostgreSQL roles the applications connect as (fenced mode): their writes are "
                                        "fenced and their sessions ended at the flip")

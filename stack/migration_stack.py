@@ -172,5 +172,6 @@ def controller_environment(config: Config, t: ControllerTargets) -> dict[str, st
         write_canary=cutover.write_canary, auto_flip=cutover.auto_flip,
         flip_max_lag_seconds=cutover.flip_max_lag_seconds, sequence_gap=cutover.sequence_gap,
         flip_mode=cutover.flip_mode, flip_catchup_seconds=cutover.flip_catchup_seconds,
+        long_transaction_seconds=cutover.long_transaction_seconds,
         control_table=cutover.control_table, assessment_key_arn=t.database_key_arn,
         assessment_exclusions=[e.partition("=")[0].strip() for e in config.migration.assessment_exclusions] or "-")

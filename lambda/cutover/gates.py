@@ -144,11 +144,11 @@ def evaluate(obs: Observations, *, threshold: int, minutes: int, shifting: bool,
     gates.extend(data_gates(obs.data, flip=flip_threshold is not None))
     if obs.assessment is not None:
         gates.append(assessment_gate(obs.assessment))
-    gates.extend(fence_gates(obs.fence or ()))
+    gates.extend(fence_gates(obs.fence or (), closing="onprem" if flip_threshold is not None else None))
     return gates
 
 
-def fence_gates(checks: tuple[dict, ...]) -> list[Gate]:
+def fence_gates(checks: tuple[dict, ...], closing: str | None = None) -> list[Gate]:
     """Per side: the fence function answers, reaches the database, finds the application roles, may end sessions,
     owns the database and every table (through membership), can write the marker, finds no prepared transaction,
     and a dry-run fence of each layer the side uses would hold (every refusal named in why_not)."""
@@ -167,6 +167,29 @@ def fence_gates(checks: tuple[dict, ...]) -> list[Gate]:
         if c.get("why_not"):
             measured += f" why_not={c['why_not']}"
         gates.append(Gate(name, bool(c.get("ready")), measured))
+        gates.extend(readiness_gates(c, closing))
+    return gates
+
+
+def readiness_gates(c: dict, closing: str | None) -> list[Gate]:
+    """What a side must not hold when the cutover moves: what replication cannot carry (always), and on the side
+    about to close (`closing`: on-prem at the flip, Aurora at a rollback), long transactions and DDL in progress."""
+    r, side = c.get("readiness"), c.get("side")
+    if r is None:
+        return []
+    carried = not r["unlogged"] and not r["large_objects"]
+    gates = [Gate(f"nothing on {side} that replication cannot carry", carried,
+                  f"unlogged_tables={r['unlogged']}" + (f" ({r['unlogged_sample']})" if r["unlogged"] else "")
+                  + f" large_objects={r['large_objects']}"
+                  + (f" (columns: {r['large_object_columns']})" if r["large_object_columns"] else ""))]
+    if side == closing:
+        # Other roles' transaction times are visible only to a member of pg_read_all_stats: unseen is not quiet.
+        quiet = r.get("can_read_stats", True) and not r["long_transactions"] and not r["ddl_in_progress"]
+        gates.append(Gate(f"no transaction open over {r['bound_seconds']} s and no DDL in progress on {side}", quiet,
+                          f"long={r['long_transactions']}" + (f" ({r['long_sample']})" if r["long_transactions"] else "")
+                          + f" ddl={r['ddl_in_progress']}" + (f" ({r['ddl_sample']})" if r["ddl_in_progress"] else "")
+                          + ("" if r.get("can_read_stats", True) else
+                             " unmeasured: the fence role cannot see other sessions (GRANT pg_read_all_stats TO it)")))
     return gates
 
 

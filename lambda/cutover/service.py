@@ -211,7 +211,7 @@ class Controller:
                                       shifting=shifting, flip_threshold=flip_threshold)
 
     def fence_checks(self) -> tuple[dict, ...]:
-        return tuple(self.gw.fence.check(side) for side in ("onprem", "aurora"))
+        return tuple(self.gw.fence.check(side, self.settings.long_transaction_seconds) for side in ("onprem", "aurora"))
 
     def handle(self, trigger: Trigger) -> dict:
         """Fixed stages, none of which decides: load, measure, decide, then render a read or act and commit."""
@@ -296,7 +296,7 @@ class Controller:
             case Measure.REVERSE:
                 return None, self.gw.dms.task(self.settings.reverse_task_arn)
             case Measure.FENCED_ROLLBACK:
-                return fence_gates(self.fence_checks()), self.gw.dms.task(self.settings.reverse_task_arn)
+                return fence_gates(self.fence_checks(), closing="aurora"), self.gw.dms.task(self.settings.reverse_task_arn)
             case Measure.ASSESS:
                 return [assessable_gate(self.gw.dms.task(self.settings.forward_task_arn))], None
             case unhandled:

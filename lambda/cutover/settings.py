@@ -24,6 +24,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "flip_max_lag_seconds": (1, 60),
     "sequence_gap": (1000, 1_000_000_000_000),
     "flip_catchup_seconds": (5, 300),
+    "long_transaction_seconds": (5, 3600),
 }
 FLIP_MODES = ("fenced", "drain")  # fenced: the databases decide who may write; drain: DNS only, pools drained by hand
 # One invocation's longest wait is Route 53's INSYNC (the gateway gives up after this and counts the change as
@@ -94,6 +95,7 @@ class Settings(NamedTuple):
     assessment_exclusions: tuple[str, ...]  # "-" in the environment: none
     flip_mode: str  # fenced | drain
     flip_catchup_seconds: int
+    long_transaction_seconds: int  # a transaction open longer on the side to close refuses the flip (or rollback)
     fence_function_name: str  # "-" in drain mode: no fence function is deployed
     control_table: str  # schema.table of the flip's marker, in a migrated schema
 

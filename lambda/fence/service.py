@@ -255,7 +255,7 @@ class Fence:
                 "recorded_table_grants": int(recorded["table_grants"]),
                 "recorded_connect_grants": int(recorded["connect_grants"])}
 
-    def check(self, side: str) -> dict:
+    def check(self, side: str, *, long_transaction_seconds: int = 30) -> dict:
         """A dry run, in one transaction that is rolled back: reachable, what the fence role may do, both layers
         tried and proved, the routes and prepared transactions that would refuse them, each reason named."""
         try:
@@ -268,6 +268,7 @@ class Fence:
                 if not self._installed(connection):
                     self._setup(connection)
                 result = self._dry_run(connection, side)
+                result["readiness"] = self._readiness(connection, long_transaction_seconds)
             finally:
                 connection.run("ROLLBACK")
         except Exception as error:
@@ -316,6 +317,16 @@ class Fence:
                 "routes": [f"{r['kind']} {r['object_name']} (by {r['via']})" for r in routes],
                 "control_table": marker_ok, **measured,
                 "application_sessions": measured["sessions"]}
+
+    def _readiness(self, connection: Connection, bound: int) -> dict:
+        """What the side must not hold when the cutover moves: unlogged tables and large objects (replication cannot
+        carry them), transactions open past `bound` seconds and DDL in progress (the close would cut them)."""
+        r = _one(connection, sql.READINESS, patterns=list(self.scope.patterns), bound=bound)
+        return {"bound_seconds": bound, "can_read_stats": bool(r["can_read_stats"]),
+                "unlogged": int(r["unlogged"]), "unlogged_sample": r["unlogged_sample"],
+                "large_objects": int(r["large_objects"]), "large_object_columns": r["large_object_columns"],
+                "long_transactions": int(r["long_transactions"]), "long_sample": r["long_sample"],
+                "ddl_in_progress": int(r["ddl_in_progress"]), "ddl_sample": r["ddl_sample"]}
 
     @staticmethod
     def _tried(connection: Connection, statement: str, **params: Any) -> tuple[bool, str, int]:

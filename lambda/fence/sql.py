@@ -344,3 +344,45 @@ SELECT current_user::text AS fence_role,
           ORDER BY 1 LIMIT {SAMPLE}) s) AS not_owned_sample,
        (SELECT count(*) FROM {SCHEMA}.migrated_tables({_PATTERNS})) AS tables
 """
+
+# What the side must not hold when a cutover moves (bounded answers: counts and the first names). Replication cannot
+# carry unlogged tables (never in the WAL) or large objects (pg_largeobject); a transaction open past :bound seconds
+# or DDL in progress (an ACCESS EXCLUSIVE lock on a migrated relation) would be cut halfway by the close.
+READINESS = f"""
+WITH migrated AS MATERIALIZED ({shared_sql.writable_relations(_PATTERNS)}),
+unlogged AS (
+  SELECT format('%I.%I', m.nspname, m.relname) AS name FROM migrated m JOIN pg_class c ON c.oid = m.oid
+  WHERE c.relpersistence = 'u'
+),
+lo_columns AS (
+  SELECT format('%I.%I.%I', m.nspname, m.relname, a.attname) AS name
+  FROM migrated m JOIN pg_attribute a ON a.attrelid = m.oid AND a.attnum > 0 AND NOT a.attisdropped
+  JOIN pg_type t ON t.oid = a.atttypid WHERE t.typname IN ('oid', 'lo')
+),
+long AS (
+  SELECT format('pid %s %I, open %s s, query started %s', pid, usename, round(extract(epoch FROM now() - xact_start)),
+                to_char(query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')) AS name, xact_start
+  FROM pg_stat_activity
+  WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+    AND xact_start < now() - make_interval(secs => CAST(:bound AS integer))
+),
+ddl AS (
+  SELECT DISTINCT format('pid %s %I on %I.%I, since %s', l.pid, a.usename, m.nspname, m.relname,
+                         to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')) AS name
+  FROM pg_locks l JOIN migrated m ON m.oid = l.relation JOIN pg_stat_activity a ON a.pid = l.pid
+  WHERE l.mode = 'AccessExclusiveLock' AND l.granted AND l.pid <> pg_backend_pid()
+)
+SELECT pg_has_role('pg_read_all_stats', 'USAGE') AS can_read_stats,
+       (SELECT count(*) FROM unlogged) AS unlogged,
+       (SELECT coalesce(string_agg(name, ', ' ORDER BY name), '') FROM
+          (SELECT name FROM unlogged ORDER BY name LIMIT {SAMPLE}) x) AS unlogged_sample,
+       (SELECT count(*) FROM pg_largeobject_metadata) AS large_objects,
+       (SELECT coalesce(string_agg(name, ', ' ORDER BY name), '') FROM
+          (SELECT name FROM lo_columns ORDER BY name LIMIT {SAMPLE}) x) AS large_object_columns,
+       (SELECT count(*) FROM long) AS long_transactions,
+       (SELECT coalesce(string_agg(name, '; ' ORDER BY xact_start), '') FROM
+          (SELECT * FROM long ORDER BY xact_start LIMIT {SAMPLE}) x) AS long_sample,
+       (SELECT count(*) FROM ddl) AS ddl_in_progress,
+       (SELECT coalesce(string_agg(name, '; ' ORDER BY name), '') FROM
+          (SELECT name FROM ddl ORDER BY name LIMIT {SAMPLE}) x) AS ddl_sample
+"""

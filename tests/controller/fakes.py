@@ -107,7 +107,8 @@ def environment(**overrides: object) -> dict[str, str]:
         "assessment_bucket": "dms-assessment-test01-20261120", "assessment_folder": "premigration",
         "assessment_role_arn": f"arn:aws:iam::{ACCOUNT}:role/dms-assessment-test01",
         "assessment_key_arn": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/database", "assessment_exclusions": "-",
-        "flip_mode": "drain", "flip_catchup_seconds": "10", "fence_function_name": "migration-fence-test01",
+        "flip_mode": "drain", "flip_catchup_seconds": "10", "long_transaction_seconds": "30",
+        "fence_function_name": "migration-fence-test01",
         "control_table": "public.cutover_marker",
     }
     return Settings.environment(**{**values, **overrides})

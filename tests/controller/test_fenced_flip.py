@@ -229,3 +229,21 @@ def test_a_forced_rollback_after_writes_on_aurora_hands_out_no_id_twice(fenced):
         assert onprem[name] is not None and onprem[name] > issued[name], (name, onprem[name], issued[name])
     notice = next(n for n in w.notices(bodies=True) if n.startswith("Rolled back to on-prem"))
     assert "past every id Aurora issued" in notice
+
+
+def test_ddl_in_progress_on_onprem_refuses_the_flip_by_name_and_changes_nothing(fenced):
+    import psycopg
+
+    w = fenced
+    run_reader_canary(w)
+    with psycopg.connect(w.fence.dsns["onprem"], autocommit=True) as migration:
+        migration.execute("BEGIN")
+        migration.execute("LOCK TABLE public.ledger IN ACCESS EXCLUSIVE MODE")  # an ALTER TABLE under way
+        refused = flip(w, reason="CHG-12")
+        assert not refused["ok"] and "no DDL in progress on onprem" in refused["error"], refused
+        assert "on public.ledger" in refused["error"]
+        assert w.state()["phase"] == "awaiting-flip" and w.state()["fenced"] == ["aurora"]
+        migration.execute("ROLLBACK")
+    assert w.fence.writes("onprem")  # nothing was fenced
+    done = flip(w, reason="CHG-12")
+    assert done["ok"] and done["phase"] == "cut-over", done

@@ -36,7 +36,7 @@ class Deployment:
             for role in (self.owner_role, self.plain_role, self.dms_role, self.fence_role):
                 admin.execute(f'CREATE ROLE "{role}" LOGIN')
             admin.execute(f'GRANT "{self.owner_role}" TO "{self.fence_role}"')
-            admin.execute(f'GRANT pg_signal_backend TO "{self.fence_role}"')
+            admin.execute(f'GRANT pg_signal_backend, pg_read_all_stats TO "{self.fence_role}"')
             for database in self.databases.values():
                 admin.execute(f'CREATE DATABASE "{database}" OWNER "{self.owner_role}"')
         for database in self.databases.values():

@@ -55,8 +55,8 @@ class FenceGateway:
         names = {statement: name for name, statement in sql.BY_NAME.items()}
         return lambda statement, **params: self.query(side, names[statement], **params)
 
-    def check(self, side: str) -> dict:
+    def check(self, side: str, long_transaction_seconds: int = 30) -> dict:
         try:
-            return self.call("check", side)
+            return self.call("check", side, long_transaction_seconds=long_transaction_seconds)
         except Exception as error:  # an unanswered check is a failing gate, never a pass
             return {"side": side, "reachable": False, "ready": False, "error": str(error)}
