@@ -100,6 +100,11 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 MIN_LOG_RETENTION_DAYS = 365
 # The lag budget: an alarm above it lets the cutover move while the replica is further behind than promised.
 MAX_LAG_THRESHOLD_SECONDS = CONTROLLER_LIMITS["lag_threshold_seconds"][1]
+# The alarms the cutover relies on (the lag alarms that roll it back, the backlog and slot alarms) must fire within
+# this long of the condition starting: CloudWatch needs `datapoints_to_alarm` (default: `evaluation_periods`)
+# breaching periods out of `evaluation_periods`, so the slowest it can fire is evaluation_periods x period.
+MAX_ALARM_DELAY_SECONDS = 15 * 60
+TIMELY_METRICS = {"AWS/DMS": ("CDCLatencySource", "CDCLatencyTarget", *BACKLOG_METRICS), "AWS/RDS": SLOT_METRICS}
 # The controller's function: its timeout covers its longest wait, and Lambda allows 900 s at most.
 MIN_CONTROLLER_TIMEOUT_SECONDS = controller_settings.MIN_FUNCTION_TIMEOUT_SECONDS
 MAX_LAMBDA_TIMEOUT_SECONDS = 900

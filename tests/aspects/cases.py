@@ -191,11 +191,11 @@ def weighted_pair(scope: Construct, zone: Route53Zone, name: str, aurora_weight:
                       lifecycle=TerraformResourceLifecycle(ignore_changes=list(ignore)))
 
 
-def lag_alarm(scope: Construct, ok: bool) -> None:
+def lag_alarm(scope: Construct, ok: bool, period: int = 60) -> None:
     instance(scope)
     replication = task(scope, True)
     CloudwatchMetricAlarm(scope, "lag", alarm_name=f"lag-{SUFFIX}", namespace="AWS/DMS", metric_name="CDCLatencyTarget",
-                          comparison_operator="GreaterThanThreshold", evaluation_periods=3, period=60, threshold=60,
+                          comparison_operator="GreaterThanThreshold", evaluation_periods=3, period=period, threshold=60,
                           statistic="Maximum",
                           dimensions={"ReplicationInstanceIdentifier": f"dms-{SUFFIX}",
                                       "ReplicationTaskIdentifier": f"fwd-{SUFFIX}" if ok else f"forward-{SUFFIX}"})
@@ -327,6 +327,7 @@ CASES: dict[str, Callable[[Construct, bool], None]] = {
 CASES.update({
     "MIG-DNS-001": lambda s, ok: record_pair(s, 0 if ok else 10),
     "MIG-MON-001": lambda s, ok: lag_alarm(s, ok),
+    "MIG-MON-003": lambda s, ok: lag_alarm(s, True, period=60 if ok else 3600),  # an hour of datapoints per period
     "MIG-DMS-001": lambda s, ok: DmsReplicationInstance(
         s, "dms", replication_instance_id=f"dms-{SUFFIX}", replication_instance_class="dms.r6i.large" if ok
         else "dms.c5.large", publicly_accessible=False, kms_key_arn=cmk(s).arn, engine_version="3.5.4",

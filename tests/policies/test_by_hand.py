@@ -176,6 +176,7 @@ HAND_EDITS = {
     "MON-002 no slot alarm": (lambda d: d["resource"]["aws_cloudwatch_metric_alarm"].pop(next(
         n for n, a in d["resource"]["aws_cloudwatch_metric_alarm"].items()
         if a["metric_name"] == "ReplicationSlotDiskUsage")), "MIG-MON-002"),
+    "MON-003 lag alarm an hour late": (lambda d: forward_lag_alarm(d).update(period=3600), "MIG-MON-003"),
     "NAM-001 name without suffix": (lambda d: one(d, "aws_sns_topic").update(name="notices"), "MIG-NAM-001"),
     "NET-001 default group opened": (lambda d: one(d, "aws_default_security_group").update(egress=[{
         "cidr_blocks": ["10.0.0.0/8"], "from_port": 0, "to_port": 0, "protocol": "-1", "description": "all",
