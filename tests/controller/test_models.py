@@ -71,7 +71,8 @@ def test_the_stack_and_the_controller_accept_the_same_limits():
              "healthy_minutes": "MIGRATION_CUTOVER_HEALTHY_MINUTES", "bake_minutes": "MIGRATION_CUTOVER_BAKE_MINUTES",
              "flip_max_lag_seconds": "MIGRATION_CUTOVER_FLIP_MAX_LAG_SECONDS",
              "sequence_gap": "MIGRATION_CUTOVER_SEQUENCE_GAP",
-             "flip_catchup_seconds": "MIGRATION_CUTOVER_FLIP_CATCHUP_SECONDS"}
+             "flip_catchup_seconds": "MIGRATION_CUTOVER_FLIP_CATCHUP_SECONDS",
+             "long_transaction_seconds": "MIGRATION_CUTOVER_LONG_TRANSACTION_SECONDS"}
     assert set(paths) == set(LIMITS)
     for field, (low, high) in LIMITS.items():
         for value, accepted in ((low - 1, False), (low, True), (high, True), (high + 1, False)):
