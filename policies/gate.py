@@ -15,12 +15,12 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from aspects.engine import MIN_REASON
+from policies.verdict import Result, Verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".checkov.yaml"
@@ -28,36 +28,6 @@ SKIPS = ROOT / "policies" / "skipped_checks.yaml"
 CHECKS_DIR = ROOT / "policies" / "checks"
 
 CHECKOV_BUILTIN, CHECKOV_CUSTOM, PARSER = "checkov built-in", "checkov custom", "terraform parser"
-
-
-@dataclass(frozen=True)
-class Result:
-    source: str
-    check_id: str
-    name: str
-    stack: str
-    resource: str
-    status: str  # passed | failed | skipped | suppressed
-    message: str = ""
-    file: str = ""
-    lines: tuple[int, int] = (1, 1)
-
-
-@dataclass
-class Verdict:
-    results: list[Result] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def failed(self) -> list[Result]:
-        return [r for r in self.results if r.status == "failed"]
-
-    def counts(self) -> dict[str, dict[str, int]]:
-        table: dict[str, dict[str, int]] = {}
-        for r in self.results:
-            row = table.setdefault(r.source, {"passed": 0, "failed": 0, "skipped": 0, "suppressed": 0})
-            row[r.status] += 1
-        return table
 
 
 class GateConfigError(Exception):
