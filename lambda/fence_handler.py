@@ -15,8 +15,7 @@ import ssl
 from fence.service import LAYERS, QUERIES, SIDES, Fence, FenceRefusedError, Scope
 
 LOG = logging.getLogger("fence")
-OPERATIONS = ("check", "measure", "install", "fence", "unfence", "marker", "sequences", "query")
-MAX_FLOORS = 100_000  # sequences whose floor one request may carry
+OPERATIONS = ("check", "measure", "install", "fence", "unfence", "marker", "query")
 CONNECT_TIMEOUT_SECONDS = 10
 
 
@@ -70,16 +69,9 @@ def parse(event: object) -> dict:
     token = event.get("token", "")
     if not isinstance(token, str) or len(token) > 100 or (operation == "marker" and not token):
         raise RequestError("token: a string of at most 100 characters (required to read a marker)")
-    gap = event.get("gap", 0)
-    if operation == "sequences" and (not isinstance(gap, int) or gap < 1):
-        raise RequestError("gap: a positive whole number")
     layer = event.get("layer", "all")
     if layer not in LAYERS:
         raise RequestError(f"layer: {layer!r} is not one of {', '.join(LAYERS)}")
-    floors = event.get("floors", {})
-    if not isinstance(floors, dict) or len(floors) > MAX_FLOORS or not all(
-            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in floors.items()):
-        raise RequestError(f"floors: an object of at most {MAX_FLOORS} sequence names to whole numbers")
     bound = event.get("long_transaction_seconds", 30)
     if not isinstance(bound, int) or isinstance(bound, bool) or not 1 <= bound <= 86_400:
         raise RequestError("long_transaction_seconds: a whole number of seconds from 1 to 86400")
@@ -92,11 +84,11 @@ def parse(event: object) -> dict:
     if not isinstance(params, dict) or not all(isinstance(k, str) and isinstance(v, str | int | bool)
                                                for k, v in params.items()):
         raise RequestError("params: an object of names to strings, whole numbers or booleans")
-    unknown = set(event) - {"operation", "side", "token", "end_sessions", "close", "gap", "layer", "floors",
+    unknown = set(event) - {"operation", "side", "token", "end_sessions", "close", "layer",
                             "statement", "params", "long_transaction_seconds"}
     if unknown:
         raise RequestError(f"request: unknown field(s) {', '.join(sorted(unknown))}")
-    return {"operation": operation, "side": side, "token": token, "gap": gap, "layer": layer, "floors": floors,
+    return {"operation": operation, "side": side, "token": token, "layer": layer,
             "statement": statement, "params": params, "long_transaction_seconds": bound,
             "end_sessions": event.get("end_sessions", False), "close": event.get("close", False)}
 
@@ -117,8 +109,6 @@ def run(request: dict, fence: Fence) -> dict:
             return fence.unfence(side, request["layer"])
         case "marker":
             return fence.marker(side, request["token"])
-        case "sequences":
-            return fence.sequences(side, gap=request["gap"], floors=request["floors"])
         case "query":
             return fence.query(side, request["statement"], request["params"])
     raise AssertionError(request["operation"])

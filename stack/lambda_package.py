@@ -1,7 +1,7 @@
 """The functions' deployment packages: only what each runs, so caches and tests never enter them.
 
-The controller ships its own sources. The fence ships its sources, the controller's SQL (it runs the same
-sequence statement on on-prem) and pg8000 with its pure-Python dependencies, copied from the installed,
+The controller ships its own sources and lambda/shared. The fence ships its sources, lambda/shared (the same
+migrated definition and sequence statements) and pg8000 with its pure-Python dependencies, copied from the installed,
 pinned distributions: pure Python, so one package runs on any Lambda architecture with nothing to build.
 """
 

@@ -202,21 +202,6 @@ class Fence:
         finally:
             connection.close()
 
-    def sequences(self, side: str, *, gap: int, floors: dict[str, int] | None = None) -> dict:
-        """The sequence sync (shared.sequences), run here: past every column and every floor (what the other
-        database has issued), never backwards, none set if any one would pass its maximum; in pages."""
-        from shared import sequences
-
-        connection = self._open(side)
-        try:
-            plan = sequences.sync(lambda statement, **params: _rows(connection, statement, **params),
-                                  ",".join(self.scope.patterns), gap, apply=True, floors=floors or {})
-        except sequences.SequenceRefusedError as error:
-            raise FenceRefusedError(f"on {side}: {error}") from error
-        finally:
-            connection.close()
-        return {"side": side, "set": plan.moved, **plan.summary()}
-
     # Reading operations ----------------------------------------------------------------------------------
 
     def marker(self, side: str, token: str) -> dict:

@@ -32,7 +32,6 @@ from shared import sql as shared_sql
 
 VERSION = 4  # the setup's version: it runs again only when this changes
 GRANT_BATCH = 1000  # tables one GRANT names when a fence is lifted
-WRITE_PRIVILEGES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE")
 SAMPLE = 10  # names a refusal or a measurement carries at most
 END_SESSIONS_BOUND_SECONDS = 10  # ending sessions: past this, the fence is refused and the side reopened
 

@@ -42,9 +42,6 @@ class FenceGateway:
     def marker(self, side: str, token: str) -> str | None:
         return self.call("marker", side, token=token).get("seen_at")
 
-    def sequences(self, side: str, gap: int, floors: dict[str, int] | None = None) -> dict:
-        return self.call("sequences", side, gap=gap, floors=floors or {})
-
     def query(self, side: str, statement: str, **params: object) -> list[dict]:
         return self.call("query", side, statement=statement, params=params)["rows"]
 
