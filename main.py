@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from stack import provider_import
+from foundation import provider_import
 from stack.config_loading import ConfigError, load
 
 
@@ -18,7 +18,7 @@ def main() -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     provider_import.install()
-    from stack.cdk import App
+    from foundation.cdk import App
     from stack.migration_stack import MigrationStack
 
     outdir = Path(os.environ.get("CDKTF_OUTDIR", "cdktf.out"))

@@ -13,7 +13,7 @@ from constructs import IConstruct
 from aspects import report
 from aspects.engine import SUPPRESSIONS_KEY, Finding, Outcome, Severity, evaluate, validate_suppression
 from aspects.registry import RULES
-from stack.cdk import Annotations, App, IAspect, TerraformResource, TerraformStack
+from foundation.cdk import Annotations, App, IAspect, TerraformResource, TerraformStack
 
 
 @jsii.implements(IAspect)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from aspects.engine import TOKEN, Resource, first
-from stack.controller_contract import Settings
+from foundation.controller_contract import Settings
 
 MARKER = Settings.variable("state_parameter")  # only the controller's function reads its checkpoint
 

@@ -8,9 +8,9 @@ Sources: AWS DMS user guide, "Error handling task settings", "Target metadata ta
 
 from __future__ import annotations
 
-from stack.controller_contract import LIMITS as CONTROLLER_LIMITS
-from stack.controller_contract import models as controller_models
-from stack.controller_contract import settings as controller_settings
+from foundation.controller_contract import LIMITS as CONTROLLER_LIMITS
+from foundation.controller_contract import models as controller_models
+from foundation.controller_contract import settings as controller_settings
 
 # vCPU and GiB of memory per DMS class (AWS DMS user guide, "Choosing the right replication instance").
 DMS_CLASSES: dict[str, tuple[int, int]] = {

@@ -13,7 +13,7 @@ import importlib.util
 import re
 from pathlib import Path
 
-from stack.toolchain import CURRENT
+from foundation.toolchain import CURRENT
 
 PACKAGE = CURRENT.provider
 # A resource class's first base, as jsii writes it in either toolchain's bindings (the alias is a hash).

@@ -12,11 +12,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from stack import provider_import
+from foundation import provider_import
 
 provider_import.install()
 
-from stack.cdk import App  # noqa: E402
+from foundation.cdk import App  # noqa: E402
 from stack.config import Config  # noqa: E402
 from stack.migration_stack import MigrationStack  # noqa: E402
 

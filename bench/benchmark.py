@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ALIAS = "stack.aws"
+ALIAS = "foundation.aws"
 sys.path.insert(0, str(ROOT))
-from stack.toolchain import CURRENT  # noqa: E402
+from foundation.toolchain import CURRENT  # noqa: E402
 
 PACKAGE = CURRENT.provider
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stack import provider_import
+from foundation import provider_import
 from stack.config_loading import load
 
 if __name__ == "__main__":
     config = load()
     provider_import.install()
-    from stack.cdk import App
+    from foundation.cdk import App
     from stack.migration_stack import MigrationStack
 
     app = App(outdir=os.environ.get("CDKTF_OUTDIR", "cdktf.out"))

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from stack import controller_contract
+from foundation import controller_contract
 
 LAG_METRICS: tuple[str, ...] = controller_contract.models.LAG_METRICS  # the controller's own names
 BAR = 30

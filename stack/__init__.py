@@ -1,3 +1,1 @@
-"""The migration stack: its constructs, configuration and toolchain."""
-
-from stack import toolchain as toolchain  # registers the stack.cdk / stack.aws aliases first
+"""The migration stack: its constructs and configuration, built on `foundation`."""

@@ -41,9 +41,9 @@ from aspects.facts import (
     RECORD_TTL_SECONDS,
     version_tuple,
 )
+from foundation.controller_contract import LIMITS as CONTROLLER_LIMITS
+from foundation.controller_contract import settings as controller_settings
 from stack import naming
-from stack.controller_contract import LIMITS as CONTROLLER_LIMITS
-from stack.controller_contract import settings as controller_settings
 
 ENV_PREFIX = "MIGRATION_"
 ENVIRONMENT: ContextVar[Mapping[str, str] | None] = ContextVar("ENVIRONMENT", default=None)

@@ -7,11 +7,13 @@ from dataclasses import fields
 from constructs import Construct
 
 from aspects import compliance
-from stack import controller_contract, naming
-from stack.aws.data_aws_caller_identity import DataAwsCallerIdentity
-from stack.aws.data_aws_partition import DataAwsPartition
-from stack.aws.provider import AwsProvider, AwsProviderDefaultTags
-from stack.cdk import Aspects, S3Backend, TerraformOutput, TerraformStack
+from foundation import controller_contract
+from foundation.aws.data_aws_caller_identity import DataAwsCallerIdentity
+from foundation.aws.data_aws_partition import DataAwsPartition
+from foundation.aws.provider import AwsProvider, AwsProviderDefaultTags
+from foundation.cdk import Aspects, S3Backend, TerraformOutput, TerraformStack
+from foundation.controller_contract import Settings
+from stack import naming
 from stack.config import Config
 from stack.constructs.assessment import Assessment
 from stack.constructs.backup import Backup
@@ -25,7 +27,6 @@ from stack.constructs.keys import Keys
 from stack.constructs.migration import Migration, migrated_schemas
 from stack.constructs.monitoring import Monitoring, lag_alarm_names
 from stack.constructs.network import Network
-from stack.controller_contract import Settings
 from stack.iam import Account
 from stack.tagging import RequiredTags, StackAspects
 

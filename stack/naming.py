@@ -105,7 +105,7 @@ class NamingError(ValueError):
 
 def _fill(template: str, suffix: str) -> str:
     """A template with the suffix, and the longest restore time the controller can write in it."""
-    from stack.controller_contract import models
+    from foundation.controller_contract import models
 
     return template.format(s=suffix, t=datetime(2099, 12, 31, 23, 59).strftime(models.RESTORE_TIME_FORMAT))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jsii
 from constructs import IConstruct
 
-from stack.cdk import IAspect, TerraformResource, TerraformStack
+from foundation.cdk import IAspect, TerraformResource, TerraformStack
 
 
 @jsii.implements(IAspect)

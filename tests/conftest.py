@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "lambda"))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from stack import provider_import  # noqa: E402
+from foundation import provider_import  # noqa: E402
 
 provider_import.install(load_assembly=False)
 

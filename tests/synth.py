@@ -44,7 +44,7 @@ class Synth:
 
 def synth_configs(configs: list[Config], outdir: Path) -> list[Synth]:
     """One App, one stack per config: the provider import and jsii start-up are paid once."""
-    from stack.cdk import App
+    from foundation.cdk import App
     from stack.migration_stack import MigrationStack
 
     app = App(outdir=str(outdir))

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from stack import iam, naming
-from stack.aws.iam_role import IamRole
-from stack.aws.iam_role_policy import IamRolePolicy
-from stack.aws.s3_bucket import S3Bucket
-from stack.aws.s3_bucket_lifecycle_configuration import (
+from foundation.aws.iam_role import IamRole
+from foundation.aws.iam_role_policy import IamRolePolicy
+from foundation.aws.s3_bucket import S3Bucket
+from foundation.aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
     S3BucketLifecycleConfigurationRule,
     S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
@@ -21,13 +20,14 @@ from stack.aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfigurationRuleFilter,
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
 )
-from stack.aws.s3_bucket_policy import S3BucketPolicy
-from stack.aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from stack.aws.s3_bucket_server_side_encryption_configuration import (
+from foundation.aws.s3_bucket_policy import S3BucketPolicy
+from foundation.aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from foundation.aws.s3_bucket_server_side_encryption_configuration import (
     S3BucketServerSideEncryptionConfigurationA,
     S3BucketServerSideEncryptionConfigurationRuleA,
 )
-from stack.aws.s3_bucket_versioning import S3BucketVersioningA
+from foundation.aws.s3_bucket_versioning import S3BucketVersioningA
+from stack import iam, naming
 from stack.config import MigrationConfig
 from stack.iam import Account
 

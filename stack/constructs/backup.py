@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from foundation.aws.backup_plan import BackupPlan, BackupPlanRule, BackupPlanRuleLifecycle
+from foundation.aws.backup_selection import BackupSelection
+from foundation.aws.backup_vault import BackupVault
+from foundation.aws.iam_role import IamRole
+from foundation.aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from stack import iam, naming
-from stack.aws.backup_plan import BackupPlan, BackupPlanRule, BackupPlanRuleLifecycle
-from stack.aws.backup_selection import BackupSelection
-from stack.aws.backup_vault import BackupVault
-from stack.aws.iam_role import IamRole
-from stack.aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from stack.config import BackupConfig
 from stack.iam import Account
 

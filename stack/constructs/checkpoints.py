@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from foundation.aws.ssm_parameter import SsmParameter
+from foundation.cdk import TerraformResourceLifecycle
+from foundation.controller_contract import initial_event_record, initial_state
 from stack import naming
-from stack.aws.ssm_parameter import SsmParameter
-from stack.cdk import TerraformResourceLifecycle
-from stack.controller_contract import initial_event_record, initial_state
 
 
 class Checkpoints(Construct):

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from constructs import Construct
 
 from aspects import facts
-from stack import controller_contract, iam, naming
-from stack.aws.cloudwatch_log_group import CloudwatchLogGroup
-from stack.aws.iam_role import IamRole
-from stack.aws.iam_role_policy import IamRolePolicy
-from stack.aws.lambda_function import LambdaFunction
-from stack.aws.sqs_queue import SqsQueue
-from stack.aws.sqs_queue_policy import SqsQueuePolicy
-from stack.cdk import AssetType, TerraformAsset
+from foundation import controller_contract
+from foundation.aws.cloudwatch_log_group import CloudwatchLogGroup
+from foundation.aws.iam_role import IamRole
+from foundation.aws.iam_role_policy import IamRolePolicy
+from foundation.aws.lambda_function import LambdaFunction
+from foundation.aws.sqs_queue import SqsQueue
+from foundation.aws.sqs_queue_policy import SqsQueuePolicy
+from foundation.cdk import AssetType, TerraformAsset
+from stack import iam, naming
 from stack.iam import Account
 from stack.lambda_package import package_source
 

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from stack import iam, naming
-from stack.aws.cloudwatch_log_group import CloudwatchLogGroup
-from stack.aws.db_subnet_group import DbSubnetGroup
-from stack.aws.iam_role import IamRole
-from stack.aws.iam_role_policy_attachment import IamRolePolicyAttachment
-from stack.aws.rds_cluster import RdsCluster
-from stack.aws.rds_cluster_instance import RdsClusterInstance
-from stack.aws.rds_cluster_parameter_group import (
+from foundation.aws.cloudwatch_log_group import CloudwatchLogGroup
+from foundation.aws.db_subnet_group import DbSubnetGroup
+from foundation.aws.iam_role import IamRole
+from foundation.aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from foundation.aws.rds_cluster import RdsCluster
+from foundation.aws.rds_cluster_instance import RdsClusterInstance
+from foundation.aws.rds_cluster_parameter_group import (
     RdsClusterParameterGroup,
     RdsClusterParameterGroupParameter,
 )
-from stack.aws.security_group import SecurityGroup
-from stack.aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from foundation.aws.security_group import SecurityGroup
+from foundation.aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from stack import iam, naming
 from stack.config import DatabaseConfig
 from stack.iam import Account
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from stack.aws.route53_record import Route53Record
-from stack.aws.route53_zone import Route53Zone, Route53ZoneVpc
-from stack.cdk import TerraformResourceLifecycle
+from foundation.aws.route53_record import Route53Record
+from foundation.aws.route53_zone import Route53Zone, Route53ZoneVpc
+from foundation.cdk import TerraformResourceLifecycle
 from stack.config import DnsConfig
 
 ONPREM_ID = "onprem"

@@ -12,12 +12,12 @@ import json
 from constructs import Construct
 
 from aspects.facts import ALARM_EVENT, DMS_EVENT, DMS_EVENT_TYPES, TICK_SCHEDULES
+from foundation.aws.cloudwatch_event_rule import CloudwatchEventRule
+from foundation.aws.cloudwatch_event_target import CloudwatchEventTarget
+from foundation.aws.lambda_permission import LambdaPermission
+from foundation.aws.sns_topic import SnsTopic
+from foundation.aws.sns_topic_policy import SnsTopicPolicy
 from stack import iam, naming
-from stack.aws.cloudwatch_event_rule import CloudwatchEventRule
-from stack.aws.cloudwatch_event_target import CloudwatchEventTarget
-from stack.aws.lambda_permission import LambdaPermission
-from stack.aws.sns_topic import SnsTopic
-from stack.aws.sns_topic_policy import SnsTopicPolicy
 from stack.iam import Account
 
 

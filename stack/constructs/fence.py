@@ -10,14 +10,15 @@ from __future__ import annotations
 from constructs import Construct
 
 from aspects import facts
-from stack import controller_contract, iam, naming
-from stack.aws.cloudwatch_log_group import CloudwatchLogGroup
-from stack.aws.iam_role import IamRole
-from stack.aws.iam_role_policy import IamRolePolicy
-from stack.aws.lambda_function import LambdaFunction
-from stack.aws.security_group import SecurityGroup
-from stack.aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
-from stack.cdk import AssetType, TerraformAsset
+from foundation import controller_contract
+from foundation.aws.cloudwatch_log_group import CloudwatchLogGroup
+from foundation.aws.iam_role import IamRole
+from foundation.aws.iam_role_policy import IamRolePolicy
+from foundation.aws.lambda_function import LambdaFunction
+from foundation.aws.security_group import SecurityGroup
+from foundation.aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from foundation.cdk import AssetType, TerraformAsset
+from stack import iam, naming
 from stack.config import Config
 from stack.iam import Account
 from stack.lambda_package import fence_package_source

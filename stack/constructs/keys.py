@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from foundation.aws.kms_alias import KmsAlias
+from foundation.aws.kms_key import KmsKey
 from stack import iam, naming
-from stack.aws.kms_alias import KmsAlias
-from stack.aws.kms_key import KmsKey
 from stack.iam import Account
 
 DELETION_WINDOW_DAYS = 7  # the shortest KMS allows: the stack stays destroyable

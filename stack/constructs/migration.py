@@ -15,18 +15,18 @@ from pathlib import Path
 from constructs import Construct
 
 from aspects.facts import ERROR_POLICIES
+from foundation.aws.cloudwatch_log_group import CloudwatchLogGroup
+from foundation.aws.dms_endpoint import DmsEndpoint, DmsEndpointPostgresSettings
+from foundation.aws.dms_replication_instance import DmsReplicationInstance
+from foundation.aws.dms_replication_subnet_group import DmsReplicationSubnetGroup
+from foundation.aws.dms_replication_task import DmsReplicationTask
+from foundation.aws.iam_role import IamRole
+from foundation.aws.iam_role_policy import IamRolePolicy
+from foundation.aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from foundation.aws.security_group import SecurityGroup
+from foundation.aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from foundation.cdk import TerraformResourceLifecycle
 from stack import iam, naming
-from stack.aws.cloudwatch_log_group import CloudwatchLogGroup
-from stack.aws.dms_endpoint import DmsEndpoint, DmsEndpointPostgresSettings
-from stack.aws.dms_replication_instance import DmsReplicationInstance
-from stack.aws.dms_replication_subnet_group import DmsReplicationSubnetGroup
-from stack.aws.dms_replication_task import DmsReplicationTask
-from stack.aws.iam_role import IamRole
-from stack.aws.iam_role_policy import IamRolePolicy
-from stack.aws.iam_role_policy_attachment import IamRolePolicyAttachment
-from stack.aws.security_group import SecurityGroup
-from stack.aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
-from stack.cdk import TerraformResourceLifecycle
 from stack.config import MigrationConfig
 from stack.iam import Account
 

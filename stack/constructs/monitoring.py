@@ -11,9 +11,10 @@ import json
 from constructs import Construct
 
 from aspects import facts
-from stack import controller_contract, naming
-from stack.aws.cloudwatch_dashboard import CloudwatchDashboard
-from stack.aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from foundation import controller_contract
+from foundation.aws.cloudwatch_dashboard import CloudwatchDashboard
+from foundation.aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from stack import naming
 from stack.config import MonitoringConfig
 
 LATENCY_METRICS = dict(zip(("alarm_latency_source", "alarm_latency_target"), facts.LAG_METRICS, strict=True))

@@ -10,30 +10,30 @@ import ipaddress
 
 from constructs import Construct
 
-from stack import iam, naming
-from stack.aws.cloudwatch_log_group import CloudwatchLogGroup
-from stack.aws.data_aws_availability_zones import (
+from foundation.aws.cloudwatch_log_group import CloudwatchLogGroup
+from foundation.aws.data_aws_availability_zones import (
     DataAwsAvailabilityZones,
     DataAwsAvailabilityZonesFilter,
 )
-from stack.aws.default_security_group import DefaultSecurityGroup
-from stack.aws.ec2_transit_gateway_vpc_attachment import Ec2TransitGatewayVpcAttachment
-from stack.aws.flow_log import FlowLog
-from stack.aws.iam_role import IamRole
-from stack.aws.iam_role_policy import IamRolePolicy
-from stack.aws.route import Route
-from stack.aws.route_table import RouteTable
-from stack.aws.route_table_association import RouteTableAssociation
-from stack.aws.security_group import SecurityGroup
-from stack.aws.subnet import Subnet
-from stack.aws.vpc import Vpc
-from stack.aws.vpc_endpoint import VpcEndpoint
-from stack.aws.vpc_peering_connection import VpcPeeringConnection
-from stack.aws.vpc_peering_connection_options import VpcPeeringConnectionOptions
-from stack.aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
-from stack.aws.vpn_gateway import VpnGateway
-from stack.aws.vpn_gateway_route_propagation import VpnGatewayRoutePropagation
-from stack.cdk import Fn
+from foundation.aws.default_security_group import DefaultSecurityGroup
+from foundation.aws.ec2_transit_gateway_vpc_attachment import Ec2TransitGatewayVpcAttachment
+from foundation.aws.flow_log import FlowLog
+from foundation.aws.iam_role import IamRole
+from foundation.aws.iam_role_policy import IamRolePolicy
+from foundation.aws.route import Route
+from foundation.aws.route_table import RouteTable
+from foundation.aws.route_table_association import RouteTableAssociation
+from foundation.aws.security_group import SecurityGroup
+from foundation.aws.subnet import Subnet
+from foundation.aws.vpc import Vpc
+from foundation.aws.vpc_endpoint import VpcEndpoint
+from foundation.aws.vpc_peering_connection import VpcPeeringConnection
+from foundation.aws.vpc_peering_connection_options import VpcPeeringConnectionOptions
+from foundation.aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from foundation.aws.vpn_gateway import VpnGateway
+from foundation.aws.vpn_gateway_route_propagation import VpnGatewayRoutePropagation
+from foundation.cdk import Fn
+from stack import iam, naming
 from stack.config import NetworkConfig
 from stack.iam import Account
 

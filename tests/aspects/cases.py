@@ -12,43 +12,43 @@ from collections.abc import Callable
 
 from constructs import Construct
 
-from stack.aws.backup_vault import BackupVault
-from stack.aws.cloudwatch_event_rule import CloudwatchEventRule
-from stack.aws.cloudwatch_event_target import CloudwatchEventTarget
-from stack.aws.cloudwatch_log_group import CloudwatchLogGroup
-from stack.aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
-from stack.aws.default_security_group import DefaultSecurityGroup
-from stack.aws.dms_endpoint import DmsEndpoint
-from stack.aws.dms_replication_instance import DmsReplicationInstance
-from stack.aws.dms_replication_task import DmsReplicationTask
-from stack.aws.iam_role_policy import IamRolePolicy
-from stack.aws.kms_key import KmsKey
-from stack.aws.lambda_function import LambdaFunction
-from stack.aws.lambda_permission import LambdaPermission
-from stack.aws.rds_cluster import RdsCluster
-from stack.aws.rds_cluster_instance import RdsClusterInstance
-from stack.aws.rds_cluster_parameter_group import (
+from foundation.aws.backup_vault import BackupVault
+from foundation.aws.cloudwatch_event_rule import CloudwatchEventRule
+from foundation.aws.cloudwatch_event_target import CloudwatchEventTarget
+from foundation.aws.cloudwatch_log_group import CloudwatchLogGroup
+from foundation.aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from foundation.aws.default_security_group import DefaultSecurityGroup
+from foundation.aws.dms_endpoint import DmsEndpoint
+from foundation.aws.dms_replication_instance import DmsReplicationInstance
+from foundation.aws.dms_replication_task import DmsReplicationTask
+from foundation.aws.iam_role_policy import IamRolePolicy
+from foundation.aws.kms_key import KmsKey
+from foundation.aws.lambda_function import LambdaFunction
+from foundation.aws.lambda_permission import LambdaPermission
+from foundation.aws.rds_cluster import RdsCluster
+from foundation.aws.rds_cluster_instance import RdsClusterInstance
+from foundation.aws.rds_cluster_parameter_group import (
     RdsClusterParameterGroup,
     RdsClusterParameterGroupParameter,
 )
-from stack.aws.route53_record import Route53Record
-from stack.aws.route53_zone import Route53Zone
-from stack.aws.s3_bucket import S3Bucket
-from stack.aws.s3_bucket_policy import S3BucketPolicy
-from stack.aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from stack.aws.s3_bucket_server_side_encryption_configuration import (
+from foundation.aws.route53_record import Route53Record
+from foundation.aws.route53_zone import Route53Zone
+from foundation.aws.s3_bucket import S3Bucket
+from foundation.aws.s3_bucket_policy import S3BucketPolicy
+from foundation.aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from foundation.aws.s3_bucket_server_side_encryption_configuration import (
     S3BucketServerSideEncryptionConfigurationA,
     S3BucketServerSideEncryptionConfigurationRuleA,
 )
-from stack.aws.security_group import SecurityGroup, SecurityGroupIngress
-from stack.aws.sns_topic import SnsTopic
-from stack.aws.sns_topic_policy import SnsTopicPolicy
-from stack.aws.sqs_queue import SqsQueue
-from stack.aws.sqs_queue_policy import SqsQueuePolicy
-from stack.aws.ssm_parameter import SsmParameter
-from stack.aws.subnet import Subnet
-from stack.cdk import TerraformResourceLifecycle
-from stack.controller_contract import settings as controller_settings
+from foundation.aws.security_group import SecurityGroup, SecurityGroupIngress
+from foundation.aws.sns_topic import SnsTopic
+from foundation.aws.sns_topic_policy import SnsTopicPolicy
+from foundation.aws.sqs_queue import SqsQueue
+from foundation.aws.sqs_queue_policy import SqsQueuePolicy
+from foundation.aws.ssm_parameter import SsmParameter
+from foundation.aws.subnet import Subnet
+from foundation.cdk import TerraformResourceLifecycle
+from foundation.controller_contract import settings as controller_settings
 
 MIN_FUNCTION_TIMEOUT_SECONDS = controller_settings.MIN_FUNCTION_TIMEOUT_SECONDS
 

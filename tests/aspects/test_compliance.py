@@ -10,7 +10,7 @@ from aspects import rules_doc
 from aspects.compliance import suppress
 from aspects.engine import SUPPRESSIONS_KEY, UNUSED_SUPPRESSION, Outcome, SuppressionError, evaluate
 from aspects.registry import RULES
-from stack.cdk import App
+from foundation.cdk import App
 from stack.config import Config
 from stack.migration_stack import MigrationStack
 

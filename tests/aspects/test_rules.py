@@ -8,8 +8,8 @@ import pytest
 
 from aspects.engine import Outcome, evaluate
 from aspects.registry import RULES
-from stack.aws.provider import AwsProvider
-from stack.cdk import App, TerraformStack
+from foundation.aws.provider import AwsProvider
+from foundation.cdk import App, TerraformStack
 from stack.tagging import RequiredTags
 from tests.aspects.cases import CASES, EXTRA_CASES, SUFFIX
 

@@ -9,8 +9,8 @@ import pytest
 
 import stack.migration_stack  # noqa: F401  (imports every binding the stack uses)
 from aspects.taggable import is_taggable
-from stack.cdk import TerraformResource
-from stack.toolchain import CURRENT
+from foundation.cdk import TerraformResource
+from foundation.toolchain import CURRENT
 
 
 def test_source_reading_matches_the_classes():

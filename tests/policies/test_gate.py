@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from aspects.registry import RULES
+from foundation.cdk import App
 from policies import gate
-from stack.cdk import App
 from stack.config import Config
 from stack.migration_stack import MigrationStack
 from tests.conftest import ROOT

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from aspects.registry import RULES
-from stack.aws.provider import AwsProvider, AwsProviderDefaultTags
-from stack.cdk import App, TerraformStack
+from foundation.aws.provider import AwsProvider, AwsProviderDefaultTags
+from foundation.cdk import App, TerraformStack
 from stack.tagging import RequiredTags
 from tests.aspects.cases import CASES
 from tests.aspects.test_rules import TAGS

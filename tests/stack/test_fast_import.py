@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from stack.toolchain import CURRENT
+from foundation.toolchain import CURRENT
 from tests.conftest import ROOT
 
-PROBE = ("import sys; import main; from stack.toolchain import CURRENT; main.main(); "
+PROBE = ("import sys; import main; from foundation.toolchain import CURRENT; main.main(); "
          "print('PACKAGE_INIT', hasattr(sys.modules[CURRENT.provider], '__all__'))")
 
 

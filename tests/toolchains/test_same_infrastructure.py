@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stack.toolchain import CURRENT, TOOLCHAINS
+from foundation.toolchain import CURRENT, TOOLCHAINS
 from tests.conftest import ROOT
 
 DIFFERENCES = ROOT / "toolchains" / "differences.yaml"

@@ -2,7 +2,7 @@
 
 The package `__init__` of the AWS bindings (either toolchain's) imports every resource submodule, which is
 most of a stock synth's wall time. Registering a light package object first (its path, and the jsii
-assembly) lets each `import stack.aws.<module>` load just that module. The output is
+assembly) lets each `import foundation.aws.<module>` load just that module. The output is
 byte-identical (tests compare both paths); MIGRATION_FAST_IMPORT=0 turns it off.
 """
 
@@ -13,7 +13,7 @@ import os
 import sys
 import types
 
-from stack.toolchain import CURRENT
+from foundation.toolchain import CURRENT
 
 PACKAGE = CURRENT.provider
 SWITCH = "MIGRATION_FAST_IMPORT"

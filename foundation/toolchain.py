@@ -3,7 +3,7 @@
 Two toolchains synthesize this stack: CDKTF 0.21 with its archived AWS bindings (the default), and CDK
 Terrain, its maintained continuation. Each lives in its own virtual environment (`make ... TOOLCHAIN=cdktn`),
 and this module picks the one installed there (`MIGRATION_TOOLCHAIN` names it when both are). The rest of
-the tree imports the framework as `stack.cdk` and the bindings as `stack.aws.<module>`, never by a
+the tree imports the framework as `foundation.cdk` and the bindings as `foundation.aws.<module>`, never by a
 toolchain's own package names: those two names are aliases this module registers for the chosen packages
 (the same module objects, so jsii sees one assembly of each).
 """
@@ -34,7 +34,7 @@ TOOLCHAINS = {
     "cdktf": Toolchain("cdktf", "cdktf", "cdktf_cdktf_provider_aws"),
     "cdktn": Toolchain("cdktn", "cdktn", "cdktn_provider_aws"),
 }
-ALIASES = {"stack.cdk": "framework", "stack.aws": "provider"}
+ALIASES = {"foundation.cdk": "framework", "foundation.aws": "provider"}
 
 
 class ToolchainError(RuntimeError):
@@ -69,7 +69,7 @@ except ToolchainError as error:  # a user's mistake at any entry point: the rule
 
 
 def real_name(alias: str) -> str:
-    """`stack.aws.iam_role` -> `cdktf_cdktf_provider_aws.iam_role` (or the CDK Terrain package)."""
+    """`foundation.aws.iam_role` -> `cdktf_cdktf_provider_aws.iam_role` (or the CDK Terrain package)."""
     for prefix, role in ALIASES.items():
         if alias == prefix or alias.startswith(prefix + "."):
             return getattr(CURRENT, role) + alias[len(prefix):]
@@ -77,7 +77,7 @@ def real_name(alias: str) -> str:
 
 
 class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Imports `stack.cdk` / `stack.aws.*` as the chosen toolchain's own modules (one module object per name)."""
+    """Imports `foundation.cdk` / `foundation.aws.*` as the chosen toolchain's own modules (one module object per name)."""
 
     def __init__(self) -> None:
         self.own_specs: dict[str, importlib.machinery.ModuleSpec] = {}
