@@ -567,17 +567,30 @@ def _restore(state: State, command: Command, settings: Settings, now: datetime) 
 
 
 
-def completed(state: State, action, outcome: object = None, *, write_pause: float | None = None) -> State:
+def _with_pause(flip: dict, action: SetWeights, now: datetime) -> dict:
+    """The write pause is the time from this flip's own fence, as its checkpoint recorded it, to the change that
+    moves the writer where the flip was going; any other change (a canary step, a later shift, a flip abandoned
+    or already measured) records none."""
+    target = ALL_ON_AURORA if flip.get("direction") == "to-aurora" else ALL_ON_PREM
+    started = flip.get("fence_started_at")
+    if action.writer != target or not started or not flip.get("fenced_at") or "write_pause_seconds" in flip \
+            or "abandoned_at" in flip:
+        return flip
+    return {**flip, "write_pause_seconds": round((now - datetime.fromisoformat(started)).total_seconds(), 3)}
+
+
+def completed(state: State, action, outcome: object = None, *, now: datetime | None = None) -> State:
     """The state once `action` has been performed (`outcome`: what the AWS call returned, if it matters;
-    `write_pause`: seconds from the fence to this change, when a fenced flip or rollback made it)."""
-    if isinstance(action, SetWeights) and write_pause is not None and state.flip:
-        state = replace(state, flip={**state.flip, "write_pause_seconds": round(write_pause, 3)})
+    `now`: when it returned, for the write pause)."""
+    if isinstance(action, SetWeights) and state.flip and now is not None:
+        state = replace(state, flip=_with_pause(state.flip, action, now))
     if isinstance(action, SetWeights) and state.phase is Phase.ROLLING_BACK and action.writer == ALL_ON_PREM:
         state = replace(state, phase=Phase.ROLLED_BACK)
     elif isinstance(action, FenceWrites):
         state = replace(state, fenced=_with(state.fenced, action.side, True))
         if action.token and state.flip and state.flip.get("token") == action.token and isinstance(outcome, dict):
-            state = replace(state, flip={**state.flip, "fenced_at": outcome.get("fenced_at"),
+            state = replace(state, flip={**state.flip, "fence_started_at": outcome.get("fence_started_at"),
+                                         "fenced_at": outcome.get("fenced_at"),
                                          "marker_at": outcome.get("marker_at"),
                                          "sessions_ended": outcome.get("sessions_ended")})
     elif isinstance(action, LiftFence) and action.layer != "connect":  # lifting only the close leaves it read-only
@@ -673,6 +686,8 @@ def _abandoned_fenced(state: State, shift: SetWeights, error: str, now: datetime
                            readers=shift.previous_readers, step_started_at=now, updated_at=now,
                            reason=f"rollback not completed ({error}); {how}; writes stay on Aurora; roll back "
                                   "again when the cause is fixed")
+    if reverted.flip:  # its fence no longer times anything: a later shift is not this flip's
+        reverted = replace(reverted, flip={**reverted.flip, "abandoned_at": iso(now)})
     undo = mirror(reverted, settings, now, old, "undo") if opened else \
         [FenceWrites(new, end_sessions=True, close=must_close(reverted, new)), LiftFence(old)]
     return reverted, (*undo, Notify("Flip not completed" if to_aurora else "Rollback not completed", reverted.reason))

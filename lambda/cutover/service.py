@@ -168,7 +168,6 @@ class Controller:
                  monotonic=time.monotonic):
         self.settings, self.gw, self.clock = settings, gateways, clock
         self.sleep, self.monotonic = sleep, monotonic  # the catch-up's wait and the write pause's stopwatch
-        self._fenced_since: tuple[str, float] | None = None  # (flip token, when its fence began): this invocation
         # Within one invocation: each side's values after its sync, and a closed side's final sequence positions;
         # the catch-up inside the pause compares the two. A later invocation never trusts them (not fresh: undone).
         self._synced: dict[str, dict] = {}
@@ -217,7 +216,7 @@ class Controller:
         """Fixed stages, none of which decides: load, measure, decide, then render a read or act and commit."""
         now = self.clock()
         # Nothing measured in an earlier invocation of a warm function carries over into this one.
-        self._fenced_since, self._synced, self._positions = None, {}, {}
+        self._synced, self._positions = {}, {}
         reading = isinstance(trigger, Command) and (trigger.name in (CommandName.STATUS, CommandName.LIST)
                                                     or trigger.dry_run)
         state, version, observed, problems = self._load(trigger, now, complete=not reading)
@@ -375,11 +374,7 @@ class Controller:
                 continue
             if isinstance(outcome, str) and NOT_SEEN_INSYNC in outcome:
                 problems.append(Problem("SetWeights (propagation)", outcome, primary=False))  # made; not retried
-            pause = None
-            if isinstance(action, SetWeights) and self._fenced_since is not None \
-                    and (done.flip or {}).get("token") == self._fenced_since[0] and (done.flip or {}).get("fenced_at"):
-                pause, self._fenced_since = self.monotonic() - self._fenced_since[1], None
-            done = logic.completed(done, action, outcome, write_pause=pause)
+            done = logic.completed(done, action, outcome, now=self.clock())
         done = replace(done, pending=tuple(action_record(a) for a in remaining))
         if done != written:
             version = self._write(done, version)
@@ -413,12 +408,10 @@ class Controller:
             if action.token and not fresh:
                 raise RuntimeError("fence found unconfirmed after an interrupted invocation; undone, then decided "
                                    "again")
-            started = self.monotonic()
+            started = self.clock()
             outcome = self.gw.fence.fence(action.side, action.token, action.end_sessions, action.close)
             self._positions[action.side] = outcome.pop("positions", None)  # for the catch-up; never checkpointed
-            if action.token:
-                self._fenced_since = (action.token, started)
-            return outcome
+            return {**outcome, "fence_started_at": started.isoformat()} if action.token else outcome
         if isinstance(action, LiftFence):
             return self.gw.fence.unfence(action.side, action.layer)
         if isinstance(action, InstallFence):

@@ -247,3 +247,35 @@ def test_ddl_in_progress_on_onprem_refuses_the_flip_by_name_and_changes_nothing(
     assert w.fence.writes("onprem")  # nothing was fenced
     done = flip(w, reason="CHG-12")
     assert done["ok"] and done["phase"] == "cut-over", done
+
+
+def test_the_write_pause_is_read_from_the_flips_own_checkpointed_fence():
+    """Only the change that moves the writer where this flip goes is timed, from the fence the checkpoint
+    recorded for the flip's token; a canary step, a second change, or a change after the flip was abandoned
+    records nothing, whatever the process remembers."""
+    from datetime import UTC, datetime, timedelta
+
+    from cutover import logic
+    from cutover.models import ALL_ON_AURORA, ALL_ON_PREM, FenceWrites, SetWeights, State, Weights
+
+    fenced_at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    flip_state = State(flip={"token": "flip-9", "direction": "to-aurora"})
+    fence = FenceWrites("onprem", "flip-9", True, True)
+    state = logic.completed(flip_state, fence, {"fenced_at": fenced_at.isoformat(),
+                                                "fence_started_at": fenced_at.isoformat(), "marker_at": "x"})
+    assert state.flip["fence_started_at"] == fenced_at.isoformat()
+    other = logic.completed(flip_state, FenceWrites("onprem", "flip-8", True, True),
+                            {"fenced_at": "x", "fence_started_at": fenced_at.isoformat()})
+    assert "fence_started_at" not in other.flip  # another flip's fence is not this one's
+
+    to_aurora = SetWeights(ALL_ON_AURORA, ALL_ON_AURORA, ALL_ON_PREM, ALL_ON_AURORA)
+    later = fenced_at + timedelta(seconds=1.25)
+    assert logic.completed(state, to_aurora, now=later).flip["write_pause_seconds"] == 1.25
+    canary = SetWeights(ALL_ON_PREM, Weights(50, 50), ALL_ON_PREM, ALL_ON_PREM)
+    assert "write_pause_seconds" not in logic.completed(state, canary, now=later).flip
+    timed = logic.completed(state, to_aurora, now=later)
+    assert logic.completed(timed, to_aurora, now=later + timedelta(hours=1)).flip["write_pause_seconds"] == 1.25
+    abandoned = State(flip={**state.flip, "abandoned_at": later.isoformat()})
+    assert "write_pause_seconds" not in logic.completed(abandoned, to_aurora, now=later).flip
+    unfenced = State(flip={"token": "flip-9", "direction": "to-aurora"})
+    assert "write_pause_seconds" not in logic.completed(unfenced, to_aurora, now=later).flip

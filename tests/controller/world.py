@@ -13,7 +13,7 @@ from cutover.service import Controller, Gateways
 from cutover.settings import Settings
 from moto.dms.models import dms_backends
 
-from stack.controller_contract import initial_event_record, initial_state
+from foundation.controller_contract import initial_event_record, initial_state
 from tests.controller import fakes
 from tests.controller.fakes import ACCOUNT, REGION, Clock, environment
 from tests.data_api import DataApiOverPostgres
@@ -33,6 +33,7 @@ class World:
 
     def __init__(self, **env_overrides: object):
         self.clock = Clock()
+        self._moved, self._base = None, None
         database = f"aurora_{next(_databases)}"
         self.dsn = aurora_after_full_load(database)  # Aurora's data, in the session's real PostgreSQL
         env_overrides = {"database_name": database, **env_overrides}
@@ -125,7 +126,7 @@ class World:
 
     def recorded(self, handle):
         def wrapper(event):
-            self.recording = True
+            self.recording, self._base = True, None
             try:
                 return handle(event)
             finally:
@@ -149,7 +150,17 @@ class World:
         gateways.dms.statistics_client = self.statistics.client
         gateways.dms.assessment_client = self.assessments.client
         gateways.route53.poll_seconds = 0
-        return Controller(self.settings, gateways, clock=self.clock, sleep=self._sleep, monotonic=self._monotonic)
+        return Controller(self.settings, gateways, clock=self._controller_clock, sleep=self._sleep,
+                          monotonic=self._monotonic)
+
+    def _controller_clock(self):
+        """The world's time, plus the real time and the waits spent since the invocation began or the world's
+        clock last moved: each invocation decides at exactly the world's time, and a write pause measured against
+        the real databases is real."""
+        now = self._monotonic()
+        if self._base is None or self._moved != self.clock.now:
+            self._moved, self._base = self.clock.now, now
+        return self.clock.now + timedelta(seconds=now - self._base)
 
     def _sleep(self, seconds: float) -> None:
         """The catch-up's wait: no real sleep; the stand-in replicator runs once per wait, and the stopwatch
