@@ -156,7 +156,8 @@ def fence_gates(checks: tuple[dict, ...], closing: str | None = None) -> list[Ga
     for c in checks:
         name = f"fence ready on {c.get('side')} (dry run)"
         if not c.get("reachable") or "error" in c:
-            gates.append(Gate(name, False, f"unreachable: {c.get('error', 'no answer')}"))
+            gates.append(Gate(name, False, c["error"] if c.get("reachable") else
+                              f"unreachable: {c.get('error', 'no answer')}"))
             continue
         measured = (f"roles_missing={','.join(c['roles_missing']) or 'none'} would_close={c['would_close']} "
                     f"would_hold={c['would_hold']} would_revoke={c['would_revoke']} tables={c['tables']} "

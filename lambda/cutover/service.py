@@ -172,6 +172,7 @@ class Controller:
         # the catch-up inside the pause compares the two. A later invocation never trusts them (not fresh: undone).
         self._synced: dict[str, dict] = {}
         self._positions: dict[str, dict | None] = {}
+        self._may_install = False  # whether this invocation may install the fence's setup (never in a read)
 
     def data_checks(self, state: State, flip: bool) -> DataChecks:
         since = state.pre_cutover_time or datetime(1970, 1, 1, tzinfo=UTC)
@@ -210,7 +211,17 @@ class Controller:
                                       shifting=shifting, flip_threshold=flip_threshold)
 
     def fence_checks(self) -> tuple[dict, ...]:
-        return tuple(self.gw.fence.check(side, self.settings.long_transaction_seconds) for side in ("onprem", "aurora"))
+        """Each side's dry run. A side without this version's setup gets it first, in its own call, when this
+        invocation may change things (a tick or a changing command); a read (status, a dry run) only reports it."""
+        checks = []
+        for side in models.SIDES:
+            check = self.gw.fence.check(side, self.settings.long_transaction_seconds)
+            if check.get("installed") is False and self._may_install:
+                installed = self.gw.fence.install(side)
+                logging.getLogger("cutover").info("fence setup installed", extra={"side": side, **installed})
+                check = self.gw.fence.check(side, self.settings.long_transaction_seconds)
+            checks.append(check)
+        return tuple(checks)
 
     def handle(self, trigger: Trigger) -> dict:
         """Fixed stages, none of which decides: load, measure, decide, then render a read or act and commit."""
@@ -219,6 +230,7 @@ class Controller:
         self._synced, self._positions = {}, {}
         reading = isinstance(trigger, Command) and (trigger.name in (CommandName.STATUS, CommandName.LIST)
                                                     or trigger.dry_run)
+        self._may_install = not reading
         state, version, observed, problems = self._load(trigger, now, complete=not reading)
         current = logic.reconcile(state, observed, self.settings, now)
         starting = isinstance(trigger, Command) and trigger.name == CommandName.START_CUTOVER

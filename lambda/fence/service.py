@@ -2,8 +2,8 @@
 
 Sides are named as the controller names them: `onprem` and `aurora`. Every operation is idempotent: fencing a
 fenced side revokes nothing more and records nothing twice; lifting an open side grants nothing. The setup
-(the fence's functions) is installed once per database and again only when its version changes; a dry run
-installs nothing that outlives it.
+(the fence's functions) is installed once per database and again only when its version changes, never by a dry
+run: the dry run reads, in a READ ONLY transaction.
 """
 
 from __future__ import annotations
@@ -61,10 +61,14 @@ class Fence:
             raise ValueError(f"side: {side!r} is not one of {', '.join(SIDES)}")
         return self.connect(side)
 
-    def _installed(self, connection: Connection) -> bool:
+    def _version(self, connection: Connection) -> int:
+        """The setup's version installed on this database (0: none)."""
         if not _one(connection, sql.HAS_SETUP)["present"]:
-            return False
-        return int(_one(connection, sql.INSTALLED)["version"]) == sql.VERSION
+            return 0
+        return int(_one(connection, sql.INSTALLED)["version"])
+
+    def _installed(self, connection: Connection) -> bool:
+        return self._version(connection) == sql.VERSION
 
     def _setup(self, connection: Connection) -> None:
         for statement in sql.SETUP:
@@ -241,17 +245,22 @@ class Fence:
                 "recorded_connect_grants": int(recorded["connect_grants"])}
 
     def check(self, side: str, *, long_transaction_seconds: int = 30) -> dict:
-        """A dry run, in one transaction that is rolled back: reachable, what the fence role may do, both layers
-        tried and proved, the routes and prepared transactions that would refuse them, each reason named."""
+        """A dry run, in a READ ONLY transaction: reachable, what the fence role may do, what each layer the side
+        uses would revoke and whether it would hold (predicted from the catalog), the routes and prepared
+        transactions that would refuse it, each reason named. It needs this version's setup and never installs it
+        (the controller does, outside any dry run)."""
         try:
             connection = self._open(side)
         except Exception as error:
             return {"side": side, "reachable": False, "ready": False, "error": _message(error)}
         try:
-            connection.run("START TRANSACTION")
+            connection.run("START TRANSACTION READ ONLY")
             try:
-                if not self._installed(connection):
-                    self._setup(connection)
+                found = self._version(connection)
+                if found != sql.VERSION:
+                    return {"side": side, "reachable": True, "ready": False, "installed": False,
+                            "error": f"the fence's setup version {sql.VERSION} is not installed on {side} (found "
+                                     f"{found or 'none'}): the controller installs it on its next tick or change"}
                 result = self._dry_run(connection, side)
                 result["readiness"] = self._readiness(connection, long_transaction_seconds)
             finally:
@@ -260,7 +269,7 @@ class Fence:
             return {"side": side, "reachable": True, "ready": False, "error": _message(error)}
         finally:
             connection.close()
-        return result
+        return {**result, "installed": True}
 
     def _dry_run(self, connection: Connection, side: str) -> dict:
         found = [r["role_name"] for r in _rows(connection, sql.FOUND_ROLES, roles=list(self.scope.roles))]
@@ -269,8 +278,11 @@ class Fence:
         prepared = _one(connection, sql.PREPARED)
         routes = _rows(connection, sql.ROUTES, **self._params(side))
         marker_ok = _control_table_usable(connection, self.scope.control_table)
-        table = self._tried(connection, sql.FENCE, **self._params(side))
-        closing = self._tried(connection, sql.CLOSE, allow=self._allow(side))
+        would = _one(connection, sql.WOULD, **self._params(side))
+        routes_named = [f"{r['kind']} {r['object_name']} (by {r['via']})" for r in routes]
+        table_why = (_refusal("writable", would["still_writable"]) if would["still_writable"] else
+                     _refusal("route", ", ".join(routes_named)) if routes_named else "")
+        close_why = _refusal("connect", would["still_connect"]) if would["still_connect"] else ""
         # On-prem is only ever closed; Aurora is read-only during the canary and closed at a rollback.
         read_only_used = side == "aurora"
         why: list[str] = []
@@ -289,18 +301,20 @@ class Fence:
                        f"{abilities['fence_role']} (INSERT, SELECT)")
         if int(prepared["prepared"]):
             why.append(f"{prepared['prepared']} prepared transaction(s): {prepared['names']}")
-        layers = (("read-only", table),) if read_only_used else ()
-        for label, (holds, reason, _) in (*layers, ("closed", closing)):
-            if not holds:
+        layers = (("read-only", table_why),) if read_only_used else ()
+        for label, reason in (*layers, ("closed", close_why)):
+            if reason:
                 why.append(f"{label} fence would not hold: {reason}")
+        # A revocation the fence role may not make (not a member of the owner) leaves the grant: it would not hold.
+        would_hold = not table_why and not int(abilities["tables_not_owned"])
+        would_close = not close_why and bool(abilities["owns_database"])
         return {"side": side, "reachable": True, "ready": not why, "why_not": "; ".join(why),
                 "fence_role": abilities["fence_role"], "roles_missing": missing,
                 "can_end_sessions": bool(abilities["can_end_sessions"]), "owns_database": bool(abilities["owns_database"]),
                 "tables": int(abilities["tables"]), "tables_not_owned": int(abilities["tables_not_owned"]),
-                "would_revoke": table[2], "would_hold": table[0], "would_close": closing[0],
-                "would_revoke_connect": closing[2], "prepared_transactions": int(prepared["prepared"]),
-                "routes": [f"{r['kind']} {r['object_name']} (by {r['via']})" for r in routes],
-                "control_table": marker_ok, **measured,
+                "would_revoke": int(would["table_grants"]), "would_hold": would_hold, "would_close": would_close,
+                "would_revoke_connect": int(would["connect_grants"]), "prepared_transactions": int(prepared["prepared"]),
+                "routes": routes_named, "control_table": marker_ok, **measured,
                 "application_sessions": measured["sessions"]}
 
     def _readiness(self, connection: Connection, bound: int) -> dict:
@@ -313,17 +327,9 @@ class Fence:
                 "long_transactions": int(r["long_transactions"]), "long_sample": r["long_sample"],
                 "ddl_in_progress": int(r["ddl_in_progress"]), "ddl_sample": r["ddl_sample"]}
 
-    @staticmethod
-    def _tried(connection: Connection, statement: str, **params: Any) -> tuple[bool, str, int]:
-        """A layer applied and proved inside a savepoint that is rolled back: (holds, why not, grants revoked)."""
-        connection.run("SAVEPOINT dry_run")
-        try:
-            revoked = int(_one(connection, statement, **params)["revoked"])
-            return True, "", revoked
-        except Exception as error:
-            return False, _message(error), 0
-        finally:
-            connection.run("ROLLBACK TO SAVEPOINT dry_run")
+
+def _refusal(kind: str, names: str) -> str:
+    return f"{sql.REFUSALS[kind]}: {names} ({sql.HINTS[kind]})"
 
 
 def _control_table_usable(connection: Connection, table: str) -> bool:

@@ -30,7 +30,7 @@ import re
 
 from shared import sql as shared_sql
 
-VERSION = 4  # the setup's version: it runs again only when this changes
+VERSION = 5  # the setup's version: it runs again only when this changes
 GRANT_BATCH = 1000  # tables one GRANT names when a fence is lifted
 SAMPLE = 10  # names a refusal or a measurement carries at most
 END_SESSIONS_BOUND_SECONDS = 10  # ending sessions: past this, the fence is refused and the side reopened
@@ -38,6 +38,17 @@ END_SESSIONS_BOUND_SECONDS = 10  # ending sessions: past this, the fence is refu
 SCHEMA = shared_sql.FENCE_SCHEMA
 # What the fence covers: every relation a write to a migrated table can land in (shared.sql), partitions included.
 MIGRATED = shared_sql.writable_relations("patterns")
+# Why a layer would not hold, and what to do: the same words from the fence when it refuses and from the dry run.
+REFUSALS = {"writable": "still writable", "route": "writes a migrated table for a role outside the allowlist",
+            "connect": "can still connect"}
+HINTS = {
+    "writable": "make the fence role a member of every owner of a migrated table, and keep roles outside the "
+                "allowlist out of the allowlisted roles",
+    "route": "revoke the route from PUBLIC and the application roles, make a view security_invoker, or change its "
+             "owner to a fenced role",
+    "connect": "put superusers in the allowlist or take their login away, make the fence role a member of the "
+               "database owner, and keep roles outside the allowlist out of the allowlisted roles",
+}
 
 # Created (or replaced) by the fence role in its own schema when VERSION changes; SECURITY INVOKER, so each runs
 # with exactly the fence role's privileges.
@@ -148,6 +159,64 @@ RETURNS TABLE (role_name text, why text) LANGUAGE sql STABLE AS $$
   ORDER BY 1
 $$;
 
+-- What the read-only layer would leave writable, predicted without revoking anything (the dry run runs in a READ
+-- ONLY transaction): fence() takes away the table write grants of every grantee outside the allowlist, PUBLIC
+-- included (and with each, that grantee's column grants of the same privilege), and keeps the rest: the grants
+-- of allowlisted roles, other column grants, superusers, pg_write_all_data.
+-- The same (role, table) pairs writable() finds once fence() has revoked (tests compare the two on each route).
+CREATE OR REPLACE FUNCTION {SCHEMA}.would_write(allow text[], patterns text[])
+RETURNS TABLE (role_name text, table_name text) LANGUAGE sql STABLE AS $$
+  WITH migrated AS MATERIALIZED (SELECT * FROM {SCHEMA}.migrated_tables(patterns)),
+  allowed AS MATERIALIZED (SELECT oid FROM {SCHEMA}.allowed(allow)),
+  reach AS MATERIALIZED (
+    SELECT r.oid, r.via, ro.rolsuper OR EXISTS (
+             SELECT 1 FROM pg_roles w WHERE w.rolname = 'pg_write_all_data' AND pg_has_role(r.oid, w.oid, 'USAGE'))
+             AS writes_all
+    FROM {SCHEMA}.reach(allow) r JOIN pg_roles ro ON ro.oid = r.oid),
+  kept AS MATERIALIZED (
+    SELECT DISTINCT t.oid AS rel, a.grantee
+    FROM migrated t JOIN pg_class c ON c.oid = t.oid
+    CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
+    WHERE a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') AND a.grantee IN (SELECT oid FROM allowed)
+    UNION
+    -- A table-level REVOKE takes the grantee's column grants of that privilege with it; others stay.
+    SELECT t.oid, a.grantee
+    FROM migrated t JOIN pg_class c ON c.oid = t.oid
+    JOIN pg_attribute at ON at.attrelid = t.oid AND at.attacl IS NOT NULL AND NOT at.attisdropped
+    CROSS JOIN LATERAL aclexplode(at.attacl) a
+    WHERE a.privilege_type IN ('INSERT', 'UPDATE')
+      AND (a.grantee IN (SELECT oid FROM allowed) OR NOT EXISTS (
+             SELECT 1 FROM aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) r
+             WHERE r.grantee = a.grantee AND r.privilege_type = a.privilege_type))),
+  usable AS MATERIALIZED (
+    SELECT r.via, g.grantee FROM reach r JOIN (SELECT DISTINCT grantee FROM kept) g
+      ON g.grantee = 0 OR pg_has_role(r.oid, g.grantee, 'USAGE'))
+  SELECT DISTINCT u.via, format('%I.%I', t.schema_name, t.table_name)
+  FROM usable u JOIN kept k ON k.grantee = u.grantee JOIN migrated t ON t.oid = k.rel
+  UNION
+  SELECT r.via, format('%I.%I', t.schema_name, t.table_name) FROM reach r CROSS JOIN migrated t WHERE r.writes_all
+  ORDER BY 1, 2
+$$;
+
+-- Login roles outside the allowlist that could still connect once close() has run, predicted without revoking:
+-- close() takes CONNECT from every grantee outside the allowlist, PUBLIC included, and grants it to each allowlisted
+-- role that is not a superuser. The same roles can_connect() finds after close().
+CREATE OR REPLACE FUNCTION {SCHEMA}.would_connect(allow text[])
+RETURNS TABLE (role_name text, why text) LANGUAGE sql STABLE AS $$
+  WITH allowed AS MATERIALIZED (SELECT oid FROM {SCHEMA}.allowed(allow)),
+  holders AS MATERIALIZED (
+    SELECT r.oid FROM pg_roles r
+    WHERE r.oid IN (SELECT oid FROM allowed)
+      AND (NOT r.rolsuper OR EXISTS (
+            SELECT 1 FROM pg_database d CROSS JOIN LATERAL aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
+            WHERE d.datname = current_database() AND a.grantee = r.oid AND a.privilege_type = 'CONNECT')))
+  SELECT l.rolname::text, CASE WHEN l.rolsuper THEN 'superuser' ELSE 'CONNECT' END
+  FROM pg_roles l
+  WHERE l.rolcanlogin AND l.oid NOT IN (SELECT oid FROM allowed)
+    AND (l.rolsuper OR EXISTS (SELECT 1 FROM holders h WHERE pg_has_role(l.oid, h.oid, 'USAGE')))
+  ORDER BY 1
+$$;
+
 CREATE OR REPLACE FUNCTION {SCHEMA}.fence(allow text[], patterns text[])
 RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
@@ -175,17 +244,14 @@ BEGIN
   SELECT string_agg(format('%s on %s', w.role_name, w.table_name), ', ')
     INTO left_over FROM (SELECT * FROM {SCHEMA}.writable(allow, patterns) LIMIT {SAMPLE}) w;
   IF left_over IS NOT NULL THEN
-    RAISE EXCEPTION 'the fence would not hold, nothing was changed: still writable: %', left_over
-      USING HINT = 'make the fence role a member of every owner of a migrated table, and keep roles outside '
-                   'the allowlist out of the allowlisted roles';
+    RAISE EXCEPTION 'the fence would not hold, nothing was changed: {REFUSALS["writable"]}: %', left_over
+      USING HINT = '{HINTS["writable"]}';
   END IF;
   SELECT string_agg(format('%s %s (by %s)', w.kind, w.object_name, w.via), ', ')
     INTO left_over FROM (SELECT * FROM {SCHEMA}.routes(allow, patterns) LIMIT {SAMPLE}) w;
   IF left_over IS NOT NULL THEN
-    RAISE EXCEPTION 'the fence would not hold, nothing was changed: writes a migrated table for a role '
-                    'outside the allowlist: %', left_over
-      USING HINT = 'revoke the route from PUBLIC and the application roles, make a view security_invoker, or '
-                   'change its owner to a fenced role';
+    RAISE EXCEPTION 'the fence would not hold, nothing was changed: {REFUSALS["route"]}: %', left_over
+      USING HINT = '{HINTS["route"]}';
   END IF;
   RETURN n;
 END $$;
@@ -222,9 +288,8 @@ BEGIN
   SELECT string_agg(format('%I (%s)', c.role_name, c.why), ', ')
     INTO left_over FROM (SELECT * FROM {SCHEMA}.can_connect(allow) LIMIT {SAMPLE}) c;
   IF left_over IS NOT NULL THEN
-    RAISE EXCEPTION 'the fence would not hold, nothing was changed: can still connect: %', left_over
-      USING HINT = 'put superusers in the allowlist or take their login away, make the fence role a member of '
-                   'the database owner, and keep roles outside the allowlist out of the allowlisted roles';
+    RAISE EXCEPTION 'the fence would not hold, nothing was changed: {REFUSALS["connect"]}: %', left_over
+      USING HINT = '{HINTS["connect"]}';
   END IF;
   RETURN n;
 END $$;
@@ -326,6 +391,22 @@ SELECT (SELECT count(*) FROM {SCHEMA}.can_connect({_ALLOW})) AS can_connect,
 
 ROUTES = f"""
 SELECT kind, object_name, via FROM {SCHEMA}.routes({_ALLOW}, {_PATTERNS}) LIMIT {SAMPLE}
+"""
+
+# The dry run's predictions (read-only): what each layer would revoke, and who could still write or connect after.
+WOULD = f"""
+SELECT (SELECT count(*) FROM {SCHEMA}.migrated_tables({_PATTERNS}) t JOIN pg_class c ON c.oid = t.oid
+          CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
+          WHERE a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+            AND a.grantee NOT IN (SELECT oid FROM {SCHEMA}.allowed({_ALLOW}))) AS table_grants,
+       (SELECT count(DISTINCT a.grantee) FROM pg_database d
+          CROSS JOIN LATERAL aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
+          WHERE d.datname = current_database() AND a.privilege_type = 'CONNECT'
+            AND a.grantee NOT IN (SELECT oid FROM {SCHEMA}.allowed({_ALLOW}))) AS connect_grants,
+       (SELECT coalesce(string_agg(format('%s on %s', role_name, table_name), ', '), '') FROM
+          (SELECT * FROM {SCHEMA}.would_write({_ALLOW}, {_PATTERNS}) LIMIT {SAMPLE}) w) AS still_writable,
+       (SELECT coalesce(string_agg(format('%I (%s)', role_name, why), ', '), '') FROM
+          (SELECT * FROM {SCHEMA}.would_connect({_ALLOW}) LIMIT {SAMPLE}) c) AS still_connect
 """
 
 FOUND_ROLES = "SELECT rolname::text AS role_name FROM pg_roles WHERE rolname = ANY (CAST(:roles AS text[]))"

@@ -79,4 +79,8 @@ class Deployment:
 
 @pytest.fixture
 def deployment(postgres) -> Deployment:
-    return Deployment(postgres)
+    """A deployment whose databases have the fence's setup, as the controller installs it at its first tick."""
+    d = Deployment(postgres)
+    for side in d.databases:
+        d.fence().install(side)
+    return d

@@ -7,6 +7,8 @@ import time
 
 import psycopg
 import pytest
+from fence import sql
+from fence.service import Fence
 
 INSERT = "INSERT INTO public.payments (who) VALUES (current_user)"
 
@@ -64,6 +66,26 @@ def test_the_dry_run_measures_without_changing(deployment):
                          "control_table": True, "why_not": "", "prepared_transactions": 0, "routes": []}
         assert check["application_sessions"] == 1 and check["would_revoke"] > 0 and check["would_revoke_connect"] > 0
         assert writes(plain)
+
+
+def test_the_dry_run_is_read_only_and_never_installs(deployment):
+    """Every session the dry run opens is read-only from its first statement: any write it tried (its setup, a
+    REVOKE, a savepoint's trial) would be refused by PostgreSQL, so a ready answer proves it wrote nothing."""
+    d = deployment
+
+    def read_only(side):
+        connection = d.connect(side)
+        connection.run("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        return connection
+
+    check = Fence(read_only, d.scope).check("aurora")
+    assert check["ready"] and check["installed"], check.get("why_not") or check.get("error")
+    assert check["would_revoke"] > 0 and check["would_revoke_connect"] > 0
+    with psycopg.connect(d.postgres.dsn(d.databases["onprem"]), autocommit=True) as admin:
+        admin.execute("UPDATE cutover_fence.installed SET version = version - 1")  # an older release's setup
+        outdated = Fence(read_only, d.scope).check("onprem")
+        assert outdated["installed"] is False and not outdated["ready"] and "not installed" in outdated["error"]
+        assert admin.execute("SELECT version FROM cutover_fence.installed").fetchone()[0] == sql.VERSION - 1
 
 
 def test_at_no_instant_can_the_application_write_on_both_databases(deployment):

@@ -253,3 +253,55 @@ def test_the_dry_run_leaves_the_catalog_as_it_found_it(world):
     assert check["ready"], check["why_not"]
     with admin(d, "aurora") as a:
         assert a.execute(snapshot).fetchone() == before
+
+
+# The dry run predicts each layer from the catalog in a READ ONLY transaction; the fence proves itself when applied.
+# Each situation here is one where a prediction could go wrong: the two must agree on every one.
+AGREEMENT = {
+    "nothing in the way": [],
+    "a column grant beside a table grant": ['GRANT INSERT (who) ON public.payments TO "{batch}"'],
+    "a column grant alone": ['CREATE ROLE "col_{dms}" LOGIN', 'GRANT UPDATE (who) ON public.payments TO "col_{dms}"'],
+    "pg_write_all_data": ['GRANT pg_write_all_data TO "{batch}"'],
+    "a member of an allowed role": ['GRANT "{dms}" TO "{batch}"'],
+    "a member of an allowed superuser": ['GRANT postgres TO "{batch}"'],
+    "a group nobody listed holding the grants": ['CREATE ROLE "grp_{dms}" NOLOGIN', 'GRANT "grp_{dms}" TO "{batch}"',
+                                                 'GRANT INSERT ON public.payments TO "grp_{dms}"'],
+    "a login superuser nobody allowed": ['CREATE ROLE "root_{dms}" LOGIN SUPERUSER'],
+    "CONNECT granted to a role nobody listed": ['GRANT CONNECT ON DATABASE "{onprem}" TO "{batch}"',
+                                                'GRANT CONNECT ON DATABASE "{aurora}" TO "{batch}"'],
+    "a PUBLIC column grant": ['GRANT UPDATE (who) ON public.balances TO PUBLIC'],
+}
+
+
+@pytest.mark.parametrize("situation", sorted(AGREEMENT))
+def test_the_dry_runs_prediction_is_what_the_fence_does(world, situation):
+    d = world
+    names = {"batch": d.batch_role, "dms": d.dms_role, "onprem": d.databases["onprem"],
+             "aurora": d.databases["aurora"]}
+    created = []
+    try:
+        for statement in AGREEMENT[situation]:
+            statement = statement.format(**names)
+            for side in ("onprem", "aurora") if "ON public." in statement else (None,):
+                with psycopg.connect(d.postgres.dsn(d.databases[side]) if side else d.postgres.dsn(),
+                                     autocommit=True) as a:
+                    a.execute(statement)
+            if statement.startswith("CREATE ROLE"):
+                created.append(statement.split('"')[1])
+        fence = d.fence()
+        predicted = {"aurora": fence.check("aurora")["would_hold"], "onprem": fence.check("onprem")["would_close"]}
+        applied = {}
+        for side, close in (("aurora", False), ("onprem", True)):
+            try:
+                fence.fence(side, close=close)
+                applied[side] = True
+            except FenceRefusedError:
+                applied[side] = False
+        assert predicted == applied, (situation, predicted, applied)
+    finally:
+        with psycopg.connect(d.postgres.dsn(), autocommit=True) as a:
+            for role in created:
+                for database in d.databases.values():
+                    with psycopg.connect(d.postgres.dsn(database), autocommit=True) as b:
+                        b.execute(f'DROP OWNED BY "{role}"')
+                a.execute(f'DROP ROLE "{role}"')

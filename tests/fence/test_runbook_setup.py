@@ -52,6 +52,8 @@ def test_the_runbooks_setup_pasted_verbatim_gives_a_ready_dry_run(cluster, tmp_p
     allow = ("postgres", "dms_user")
     fence = Fence(connect, Scope(("payments_app",), ("public",), "public.cutover_marker",
                                  {"onprem": allow, "aurora": allow}))
+    assert fence.check("onprem")["installed"] is False  # the dry run never installs; the controller does
+    fence.install("onprem")
     check = fence.check("onprem")
     assert check["ready"], check["why_not"]
     assert fence.fence("onprem", token="t-1", close=True)["marker_at"]
