@@ -31,66 +31,54 @@ class Monitoring(Construct):
         super().__init__(scope, id_)
         function = naming.name("function", suffix)  # the controller publishes the cutover itself (EMF)
         task = {"ReplicationInstanceIdentifier": dms_instance_id, "ReplicationTaskIdentifier": forward_task_resource_id}
-        actions = {"alarm_actions": [topic_arn], "ok_actions": [topic_arn]}
         evaluation = settings.alarm_evaluation_minutes
-        self.alarms = [
-            CloudwatchMetricAlarm(
-                self, key.replace("_", "-"), alarm_name=naming.name(key, suffix), namespace="AWS/DMS",
-                metric_name=metric, dimensions=task, statistic="Maximum", period=60, evaluation_periods=evaluation,
-                datapoints_to_alarm=evaluation, threshold=settings.lag_threshold_seconds,
-                comparison_operator="GreaterThanThreshold", treat_missing_data="missing", unit="Seconds",
-                alarm_description=f"{metric} of the forward task above {settings.lag_threshold_seconds} s: "
-                                  "the cutover holds (or rolls back) while this alarms", **actions)
-            for key, metric in LATENCY_METRICS.items()
-        ]
-        self.alarms.append(CloudwatchMetricAlarm(
-            self, "replica-lag", alarm_name=naming.name("alarm_replica_lag", suffix), namespace="AWS/RDS",
-            metric_name="AuroraReplicaLagMaximum", dimensions={"DBClusterIdentifier": cluster_id},
-            statistic="Maximum", period=60, evaluation_periods=5, datapoints_to_alarm=5, threshold=1000,
-            comparison_operator="GreaterThanThreshold", treat_missing_data="missing",
-            alarm_description="Aurora readers more than 1 s behind the writer", **actions))
-        self.alarms.append(CloudwatchMetricAlarm(
-            self, "dms-cpu", alarm_name=naming.name("alarm_dms_cpu", suffix), namespace="AWS/DMS",
-            metric_name="CPUUtilization", dimensions={"ReplicationInstanceIdentifier": dms_instance_id},
-            statistic="Average", period=300, evaluation_periods=3, datapoints_to_alarm=3, threshold=85,
-            comparison_operator="GreaterThanThreshold", treat_missing_data="missing",
-            alarm_description="DMS replication instance CPU above 85% for 15 minutes", **actions))
         gib = 1024 ** 3
         writer = {"DBClusterIdentifier": cluster_id, "Role": "WRITER"}  # slots live on the writer, whichever it is
-        for key, metric, threshold, what in (
-                ("alarm_slot_disk", "ReplicationSlotDiskUsage", settings.slot_disk_alarm_gib * gib,
-                 "WAL held by replication slots on Aurora (the reverse task's source; a stopped task keeps its slot)"),
-                ("alarm_transaction_logs_disk", "TransactionLogsDiskUsage", settings.transaction_logs_alarm_gib * gib,
-                 "Aurora transaction logs on disk (grows behind a slot nobody reads)")):
-            self.alarms.append(CloudwatchMetricAlarm(
-                self, key.replace("_", "-"), alarm_name=naming.name(key, suffix), namespace="AWS/RDS",
-                metric_name=metric, dimensions=writer, statistic="Maximum", period=300, evaluation_periods=3,
-                datapoints_to_alarm=3, threshold=threshold, comparison_operator="GreaterThanThreshold",
-                treat_missing_data="missing", unit="Bytes", alarm_description=f"{what} above the configured limit",
-                **actions))
-        for key, metric, threshold, what in (
-                ("alarm_cdc_incoming", "CDCIncomingChanges", settings.cdc_incoming_changes_alarm,
-                 "changes waiting to be applied by the forward task"),
-                ("alarm_cdc_disk", "CDCChangesDiskSource", settings.cdc_changes_on_disk_alarm,
-                 "source changes the forward task spilled to disk (memory pressure or a slow target)")):
-            self.alarms.append(CloudwatchMetricAlarm(
-                self, key.replace("_", "-"), alarm_name=naming.name(key, suffix), namespace="AWS/DMS",
-                metric_name=metric, dimensions=task, statistic="Maximum", period=60, evaluation_periods=evaluation,
-                datapoints_to_alarm=evaluation, threshold=threshold, comparison_operator="GreaterThanThreshold",
-                treat_missing_data="missing", alarm_description=f"Forward task: {what} above the configured limit",
-                **actions))
-        self.alarms.append(CloudwatchMetricAlarm(
-            self, "rollback-stuck", alarm_name=naming.name("alarm_rollback_stuck", suffix),
-            namespace=controller_contract.CUTOVER_METRICS, metric_name="RollbackPending",
-            dimensions={"Function": function}, statistic="Maximum", period=60, evaluation_periods=5,
-            datapoints_to_alarm=5, threshold=0, comparison_operator="GreaterThanThreshold",
-            treat_missing_data="notBreaching",
-            alarm_description="A rollback has been retrying for 5 minutes: Route 53 does not accept the change; "
-                              "writes are paused on both sides in fenced mode", **actions))
+        # (construct id, name key, namespace, metric, dimensions, statistic, period, periods, threshold, unit,
+        #  description); every alarm fires on all of its periods above the threshold, and tells the topic both ways.
+        rows = [
+            *((key.replace("_", "-"), key, "AWS/DMS", metric, task, "Maximum", 60, evaluation,
+               settings.lag_threshold_seconds, "Seconds",
+               f"{metric} of the forward task above {settings.lag_threshold_seconds} s: the cutover holds (or rolls "
+               "back) while this alarms") for key, metric in LATENCY_METRICS.items()),
+            ("replica-lag", "alarm_replica_lag", "AWS/RDS", "AuroraReplicaLagMaximum",
+             {"DBClusterIdentifier": cluster_id}, "Maximum", 60, 5, 1000, None,
+             "Aurora readers more than 1 s behind the writer"),
+            ("dms-cpu", "alarm_dms_cpu", "AWS/DMS", "CPUUtilization", {"ReplicationInstanceIdentifier": dms_instance_id},
+             "Average", 300, 3, 85, None, "DMS replication instance CPU above 85% for 15 minutes"),
+            ("alarm-slot-disk", "alarm_slot_disk", "AWS/RDS", "ReplicationSlotDiskUsage", writer, "Maximum", 300, 3,
+             settings.slot_disk_alarm_gib * gib, "Bytes", "WAL held by replication slots on Aurora (the reverse "
+             "task's source; a stopped task keeps its slot) above the configured limit"),
+            ("alarm-transaction-logs-disk", "alarm_transaction_logs_disk", "AWS/RDS", "TransactionLogsDiskUsage",
+             writer, "Maximum", 300, 3, settings.transaction_logs_alarm_gib * gib, "Bytes",
+             "Aurora transaction logs on disk (grows behind a slot nobody reads) above the configured limit"),
+            ("alarm-cdc-incoming", "alarm_cdc_incoming", "AWS/DMS", "CDCIncomingChanges", task, "Maximum", 60,
+             evaluation, settings.cdc_incoming_changes_alarm, None,
+             "Forward task: changes waiting to be applied by the forward task above the configured limit"),
+            ("alarm-cdc-disk", "alarm_cdc_disk", "AWS/DMS", "CDCChangesDiskSource", task, "Maximum", 60, evaluation,
+             settings.cdc_changes_on_disk_alarm, None, "Forward task: source changes the forward task spilled to "
+             "disk (memory pressure or a slow target) above the configured limit"),
+        ]
+        self.alarms = [self._alarm(*row, suffix=suffix, topic_arn=topic_arn) for row in rows]
+        self.alarms.append(self._alarm(
+            "rollback-stuck", "alarm_rollback_stuck", controller_contract.CUTOVER_METRICS, "RollbackPending",
+            {"Function": function}, "Maximum", 60, 5, 0, None,
+            "A rollback has been retrying for 5 minutes: Route 53 does not accept the change; writes are paused on "
+            "both sides in fenced mode", suffix=suffix, topic_arn=topic_arn, treat_missing_data="notBreaching"))
         self.dashboard = CloudwatchDashboard(
             self, "dashboard", dashboard_name=naming.name("dashboard", suffix),
             dashboard_body=json.dumps(self._body(settings, region, dms_instance_id, forward_task_resource_id,
                                                  reverse_task_resource_id, cluster_id, function)))
+
+    def _alarm(self, id_: str, key: str, namespace: str, metric: str, dimensions: dict, statistic: str, period: int,
+               periods: int, threshold: float, unit: str | None, description: str, *, suffix: str, topic_arn: str,
+               treat_missing_data: str = "missing") -> CloudwatchMetricAlarm:
+        return CloudwatchMetricAlarm(
+            self, id_, alarm_name=naming.name(key, suffix), namespace=namespace, metric_name=metric,
+            dimensions=dimensions, statistic=statistic, period=period, evaluation_periods=periods,
+            datapoints_to_alarm=periods, threshold=threshold, comparison_operator="GreaterThanThreshold",
+            treat_missing_data=treat_missing_data, alarm_description=description,
+            alarm_actions=[topic_arn], ok_actions=[topic_arn], **({"unit": unit} if unit else {}))
 
     @staticmethod
     def _body(settings: MonitoringConfig, region: str, instance: str, forward: str, reverse: str,
