@@ -84,11 +84,7 @@ class ThrowawayPostgres:
 
 
 def _exists(user: str) -> bool:
-    try:
-        pwd.getpwnam(user)
-    except KeyError:
-        return False
-    return True
+    return any(entry.pw_name == user for entry in pwd.getpwall())
 
 
 SQL = Path(__file__).resolve().parent / "sql"

@@ -29,29 +29,16 @@ from cutover.gateways.ssm import ParameterGateway
 from cutover.log import line
 from cutover.logic import Measure
 from cutover.models import (
-    AdviseOnpremSequences,
-    AwaitMarker,
-    CatchUpSequences,
     Command,
     CommandName,
     Decision,
-    FenceWrites,
-    InstallFence,
     Label,
-    LiftFence,
     Notify,
     Phase,
-    RecordEvent,
     Records,
-    RestoreCluster,
     SetWeights,
-    StartAssessment,
-    StartBackup,
-    StartReverseTask,
     State,
-    SyncOnpremSequences,
     SyncSequences,
-    TaskEvent,
     Trigger,
     action_of,
     action_record,
@@ -239,7 +226,7 @@ class Controller:
         gates, reverse = self._measure(logic.wants(measured, trigger, self.settings, now), current, starting)
         if fence_gates_now and reading:  # shown by status; a changing command re-establishes the fences itself
             gates = [*(gates or []), *fence_gates_now]
-        recorded = recorded_ids(self.gw.parameters.read_events()) if isinstance(trigger, TaskEvent) else ()
+        recorded = recorded_ids(self.gw.parameters.read_events()) if isinstance(trigger, models.TaskEvent) else ()
         decision = logic.decide(state, trigger, self.settings, now=now, observed=observed, gates=gates,
                                 recorded=recorded, reverse=reverse, fences=fences)
         actions = self._stamped(decision, now)
@@ -408,7 +395,7 @@ class Controller:
             plan = self.gw.data.sequences(action.gap, apply=True)
             self._synced["aurora"] = plan.values or {}
             return plan
-        if isinstance(action, CatchUpSequences):
+        if isinstance(action, models.CatchUpSequences):
             other = "onprem" if action.side == "aurora" else "aurora"
             positions, synced = self._positions.get(other), self._synced.get(action.side)
             if not fresh or positions is None or synced is None:
@@ -416,7 +403,7 @@ class Controller:
                                    "close; undone")
             query = self.gw.data.query if action.side == "aurora" else self.gw.fence.runner("onprem")
             return sequences.catch_up(query, positions, synced, action.gap)
-        if isinstance(action, FenceWrites):
+        if isinstance(action, models.FenceWrites):
             if action.token and not fresh:
                 raise RuntimeError("fence found unconfirmed after an interrupted invocation; undone, then decided "
                                    "again")
@@ -424,15 +411,15 @@ class Controller:
             outcome = self.gw.fence.fence(action.side, action.token, action.end_sessions, action.close)
             self._positions[action.side] = outcome.pop("positions", None)  # for the catch-up; never checkpointed
             return {**outcome, "fence_started_at": started.isoformat()} if action.token else outcome
-        if isinstance(action, LiftFence):
+        if isinstance(action, models.LiftFence):
             return self.gw.fence.unfence(action.side, action.layer)
-        if isinstance(action, InstallFence):
+        if isinstance(action, models.InstallFence):
             return self.gw.fence.install(action.side)
-        if isinstance(action, AwaitMarker):
+        if isinstance(action, models.AwaitMarker):
             if not fresh:
                 raise RuntimeError("catch-up found unconfirmed after an interrupted invocation; undone")
             return self._await_marker(action)
-        if isinstance(action, SyncOnpremSequences):
+        if isinstance(action, models.SyncOnpremSequences):
             if not fresh:
                 raise RuntimeError("on-prem sequence sync found unconfirmed after an interrupted invocation; undone")
             # Past every id Aurora has issued too: after a forced rollback its rows may never reach on-prem. Driven
@@ -441,7 +428,7 @@ class Controller:
                                   apply=True, floors=self.gw.data.positions())
             self._synced["onprem"] = plan.values or {}
             return {"side": "onprem", "set": plan.moved, **plan.summary()}
-        if isinstance(action, AdviseOnpremSequences):
+        if isinstance(action, models.AdviseOnpremSequences):
             plan = self.gw.data.sequences(action.gap, apply=False)  # what Aurora's ids need, for the record
             self.gw.sns.notify("On-prem sequences to set before on-prem takes inserts",
                                "Aurora issued ids on-prem has not. Once the reverse task has caught up, run this one "
@@ -450,20 +437,20 @@ class Controller:
                                f"{self.onprem_statement(action.gap)}\n\nAurora's plan: "
                                f"{json.dumps(plan.summary())}")
             return plan
-        if isinstance(action, StartAssessment):
+        if isinstance(action, models.StartAssessment):
             return self.gw.dms.start_assessment(
                 name=action.name, bucket=s.assessment_bucket, folder=s.assessment_folder, role_arn=s.assessment_role_arn,
                 key_arn=s.assessment_key_arn, exclude=s.assessment_exclusions)
-        if isinstance(action, StartReverseTask):
+        if isinstance(action, models.StartReverseTask):
             return self.gw.dms.start_reverse(action.cdc_start_time)
-        if isinstance(action, StartBackup):
+        if isinstance(action, models.StartBackup):
             moment = state.pre_cutover_time or state.updated_at or self.clock()
             return self.gw.backup.start(f"{s.cluster_id}-{moment:%Y%m%d%H%M}")  # the token makes a retry a no-op
-        if isinstance(action, RestoreCluster):
+        if isinstance(action, models.RestoreCluster):
             return self.gw.rds.restore(action.cluster_id, action.to_time, [
                 {"Key": "RestoredFrom", "Value": s.cluster_id},
                 {"Key": "RestoredTo", "Value": action.to_time.isoformat()}])
-        if isinstance(action, RecordEvent):
+        if isinstance(action, models.RecordEvent):
             ids = recorded_ids(self.gw.parameters.read_events())
             if action.event.event_id not in ids:
                 self.gw.parameters.record_event(event_record((*ids, action.event.event_id), action.event))
@@ -493,7 +480,7 @@ class Controller:
 
         return sql.inline(sql.SEQUENCES, schemas=",".join(self.settings.migrated_schemas), gap=gap, apply=True)
 
-    def _await_marker(self, action: AwaitMarker) -> float:
+    def _await_marker(self, action: models.AwaitMarker) -> float:
         """Seconds until the marker was seen on `action.side`; past flip_catchup_seconds, a failed step."""
         started, limit = self.monotonic(), self.settings.flip_catchup_seconds
         while True:

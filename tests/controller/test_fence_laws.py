@@ -31,9 +31,6 @@ from cutover.models import (
     Command,
     FenceWrites,
     LiftFence,
-    Phase,
-    Records,
-    SetWeights,
     State,
     SyncOnpremSequences,
     SyncSequences,
@@ -48,7 +45,7 @@ from hypothesis.stateful import RuleBasedStateMachine, rule
 from tests.controller.fakes import Clock, environment
 
 FENCED = Settings.from_env(environment(flip_mode="fenced"))
-ON_PREM = Records(ALL_ON_PREM, ALL_ON_PREM)
+ON_PREM = models.Records(ALL_ON_PREM, ALL_ON_PREM)
 _ids = itertools.count()
 
 
@@ -103,10 +100,10 @@ class FencedCutover(RuleBasedStateMachine):
                       | CatchUpSequences) \
                 and type(action) in self.failing:
             raise StepFailedError(f"{type(action).__name__} failed")
-        if isinstance(action, SetWeights):
+        if isinstance(action, models.SetWeights):
             if self.records == action.records and not fresh:
                 return None
-            if not fresh and state.phase is not Phase.ROLLING_BACK:
+            if not fresh and state.phase is not models.Phase.ROLLING_BACK:
                 raise StepFailedError("found unconfirmed")
             self.records = action.records
         elif isinstance(action, FenceWrites):
@@ -237,7 +234,7 @@ class FencedCutover(RuleBasedStateMachine):
 
     @rule(writer=st.sampled_from([ALL_ON_PREM, ALL_ON_AURORA]))
     def records_moved_by_hand(self, writer):
-        self.records = Records(writer, writer)
+        self.records = models.Records(writer, writer)
 
     @rule()
     def settle(self):
@@ -248,7 +245,7 @@ class FencedCutover(RuleBasedStateMachine):
             self.clock.advance(1)
             self.invoke(Tick(f"tick-{next(_ids)}"), False)
         state = self.state
-        if state.phase is Phase.REPLICATING or state.pending or state.fence_override \
+        if state.phase is models.Phase.REPLICATING or state.pending or state.fence_override \
                 or self.records.writer not in (ALL_ON_PREM, ALL_ON_AURORA):
             return
         open_side = "aurora" if self.records.writer == ALL_ON_AURORA else "onprem"

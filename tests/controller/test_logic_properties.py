@@ -17,15 +17,13 @@ import itertools
 from dataclasses import replace
 
 import pytest
-from cutover import logic
+from cutover import logic, models
 from cutover.gates import Gate, TaskStatus
 from cutover.logic import CommandRefusedError, decide
 from cutover.models import (
     ALL_ON_PREM,
-    AlarmEvent,
     Command,
     FenceWrites,
-    LiftFence,
     Phase,
     Records,
     SetWeights,
@@ -95,7 +93,7 @@ class ControllerMachine(RuleBasedStateMachine):
                 if new == ON_PREM and before != ON_PREM and decision.label == "rolled-back":
                     assert self._rollback_allowed(trigger), "a rollback that loses Aurora's writes"
                 self.records = new
-            if isinstance(action, FenceWrites | LiftFence):
+            if isinstance(action, FenceWrites | models.LiftFence):
                 (self.open.discard if isinstance(action, FenceWrites) else self.open.add)(action.side)
                 self.fences_started = True
             if self.fences_started:
@@ -153,7 +151,7 @@ class ControllerMachine(RuleBasedStateMachine):
 
     @rule(value=st.sampled_from(["ALARM", "OK"]))
     def alarm(self, value):
-        event = AlarmEvent(f"alarm-{next(_ids)}", ALARM, value, "")
+        event = models.AlarmEvent(f"alarm-{next(_ids)}", ALARM, value, "")
         self.events.append(event)
         self.apply(event)
 
