@@ -17,7 +17,7 @@ from cutover.gates import Gate, TaskStatus, all_pass
 from cutover.models import (
     ALL_ON_AURORA,
     ALL_ON_PREM,
-    FENCE_ACTIONS,
+    FLIP_STEPS,
     SIDES,
     STOPPING_EVENT_TYPES,
     AdviseOnpremSequences,
@@ -716,7 +716,7 @@ def recover(state: State, failed, queue: tuple, error: str, settings: Settings, 
     `fresh`: the actions are this invocation's own; False when completing what a dead invocation left, whose
     checkpoint cannot tell which fences it changed (so an undo assumes the worst and mirrors)."""
     shift = failed if isinstance(failed, SetWeights) else next((a for a in queue if isinstance(a, SetWeights)), None)
-    fence_step = isinstance(failed, FENCE_ACTIONS)
+    fence_step = isinstance(failed, FLIP_STEPS)
     if not failed.primary:
         return Recovery(state, queue, kept=(failed,))
     if shift is not None and (state.phase is not Phase.ROLLING_BACK or (settings.fenced and fence_step)):
@@ -725,7 +725,7 @@ def recover(state: State, failed, queue: tuple, error: str, settings: Settings, 
                                    *(a for a in queue if isinstance(a, RecordEvent)),
                                    *stamped(reverted, tuple(a for a in compensation if not a.primary), now)))
     if fence_step:
-        rest = tuple(a for a in queue if not isinstance(a, FENCE_ACTIONS))
+        rest = tuple(a for a in queue if not isinstance(a, FLIP_STEPS))
         what = f"{type(failed).__name__} {getattr(failed, 'side', '')}: {error}; fenced now: " \
                f"{', '.join(state.fenced) or 'none'}"
         if isinstance(failed, AwaitMarker):

@@ -504,8 +504,9 @@ ACTIONS: dict[str, type] = {kind.__name__: kind for kind in (
     SetWeights, SyncSequences, AdviseOnpremSequences, StartReverseTask, StartBackup, RestoreCluster, RecordEvent,
     Notify, Label, StartAssessment, FenceWrites, LiftFence, AwaitMarker, SyncOnpremSequences, InstallFence,
     CatchUpSequences)}
-FENCE_ACTIONS = (FenceWrites, LiftFence, AwaitMarker, SyncOnpremSequences, SyncSequences,
-                 CatchUpSequences)  # undone, not retried
+# The steps of a fenced flip or rollback, whichever service performs them (the fence function or the Data API):
+# one that fails is undone with the whole flip, never retried on its own.
+FLIP_STEPS = (FenceWrites, LiftFence, AwaitMarker, SyncOnpremSequences, SyncSequences, CatchUpSequences)
 
 
 def action_record(action: Action) -> dict:
