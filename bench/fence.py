@@ -85,6 +85,7 @@ def measure(size: int, idle_sessions: int) -> None:
     timed(t, "dry run on-prem", lambda: fence.check("onprem"))
     timed(t, "dry run Aurora", lambda: fence.check("aurora"))
     timed(t, "read-only fence Aurora (start-cutover)", lambda: fence.fence("aurora", end_sessions=True))
+    answers = parity_figures(t, fence, cluster.dsn(databases["aurora"]))
     timed(t, "measure Aurora (every tick)", lambda: fence.measure("aurora"))
     idle = [psycopg.connect(sessions["onprem"], autocommit=True) for _ in range(idle_sessions)]
     # The flip as the controller runs it over the fence function (the Data API's share on AWS is in
@@ -123,8 +124,39 @@ def measure(size: int, idle_sessions: int) -> None:
           f"the pause, {caught['moved']} caught up inside it")
     for name, seconds in t.items():
         print(f"  {name:<42} {seconds:>7.2f} s")
+    print("  largest answer of a parity statement, per side (the Data API's limit is 1 MB, Lambda's 6 MB): "
+          + ", ".join(f"{name} {size / 1024:.0f} KiB" for name, size in answers.items()))
     print(f"  {'write pause (fence to lift; Route 53 adds <1 s)':<42} {pause:>7.2f} s")
     del dms
+
+
+def parity_figures(t: dict, fence, aurora_admin: str) -> dict[str, int]:
+    """Parity of schema and access, as the controller runs it through the fence function: both sides identical,
+    then with one column changed on Aurora (the differing bucket listed, the object read whole). Returns the
+    largest answer of each statement, in bytes of JSON."""
+    import json
+
+    import psycopg
+    from shared import parity
+
+    answers: dict[str, int] = {}
+
+    def query(side, statement, **params):
+        rows = fence.query(side, statement, params)["rows"]
+        answers[statement] = max(answers.get(statement, 0), len(json.dumps(rows)))
+        return rows
+
+    schemas, roles = ",".join(fence.scope.patterns), ",".join(fence.scope.roles)
+    same = timed(t, "parity, both sides (identical)", lambda: parity.compare(query, schemas, roles))
+    assert same["schema"].same and same["access"].same, {a: p.summary() for a, p in same.items()}
+    with psycopg.connect(aurora_admin, autocommit=True) as admin:  # DDL on on-prem that DMS did not carry
+        table = admin.execute("SELECT format('%I.%I', nspname, relname) FROM pg_class c JOIN pg_namespace n "
+                              "ON n.oid = relnamespace WHERE nspname LIKE 'tenant%' AND relkind = 'r' "
+                              "ORDER BY 1 LIMIT 1").fetchone()[0]
+        admin.execute(f"ALTER TABLE {table} ADD COLUMN note text")
+    differing = timed(t, "parity, one column differs", lambda: parity.compare(query, schemas, roles))
+    assert not differing["schema"].same and differing["schema"].differences, differing["schema"].summary()
+    return answers
 
 
 def main() -> None:

@@ -314,6 +314,106 @@ def inline(statement: str, **parameters: object) -> str:
     return re.sub(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)", literal, statement).strip() + ";"
 
 
+# Parity: every object the application relies on, described the same way on both sides, so two descriptions are
+# equal exactly when the application sees the same thing. One row per (kind, name), its definition in lines (the
+# first differing line is what an operator is shown). Kinds: the schema (extension, table with its columns, types,
+# defaults, nullability, primary keys and unique constraints, sequence with its owner, view, function, trigger)
+# and the access (each application role: whether it exists, can log in and connect; and per migrated table and
+# sequence, the privileges it holds). Access is as it will be once the fence is lifted: the fence's record of
+# what it took (cutover_fence.revoked, connect_revoked) counts as held. :roles are the application roles,
+# comma-separated. Filters on kind and name are pushed into each branch, so a definition is built only for the
+# rows asked for.
+SCHEMA_KINDS = ("extension", "table", "sequence", "view", "function", "trigger")
+ACCESS_KINDS = ("role", "privileges")
+PARITY_BUCKETS = 256  # the answer of PARITY_SUMMARY: at most this many rows whatever the number of objects
+_PARITY_OBJECTS = f"""
+WITH migrated AS MATERIALIZED ({writable_relations("string_to_array(:schemas::text, ',')")}),
+schemas AS MATERIALIZED (
+  SELECT n.oid, n.nspname FROM pg_namespace n
+  WHERE n.nspname LIKE ANY (string_to_array(:schemas::text, ',')) AND n.nspname <> '{FENCE_SCHEMA}'),
+app AS MATERIALIZED (SELECT r.oid, r.rolname FROM pg_roles r WHERE r.rolname = ANY (string_to_array(:roles::text, ','))),
+taken AS MATERIALIZED (  -- per application role and table, the privileges the fence took that it will give back
+  SELECT a.oid AS role, v.schema_name, v.table_name, array_agg(DISTINCT v.privilege) AS privileges
+  FROM {FENCE_SCHEMA}.revoked v LEFT JOIN pg_roles g ON g.rolname = v.role_name
+  JOIN app a ON v.role_name = 'PUBLIC' OR pg_has_role(a.oid, g.oid, 'USAGE')
+  GROUP BY 1, 2, 3),
+objects AS (
+  SELECT 'extension' AS kind, e.extname::text AS name, 'version ' || e.extversion AS definition FROM pg_extension e
+  UNION ALL
+  SELECT 'table', format('%I.%I', m.nspname, m.relname), concat_ws(E'\n',
+    CASE c.relkind WHEN 'p' THEN 'partitioned' END, CASE c.relpersistence WHEN 'u' THEN 'unlogged' END,
+    (SELECT string_agg(format('column %I %s%s%s', a.attname, format_type(a.atttypid, a.atttypmod),
+                              CASE WHEN a.attnotnull THEN ' not null' ELSE '' END,
+                              coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')), E'\n' ORDER BY a.attname)
+     FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+     WHERE a.attrelid = m.oid AND a.attnum > 0 AND NOT a.attisdropped),
+    (SELECT string_agg(lower(pg_get_constraintdef(k.oid)), E'\n' ORDER BY 1)
+     FROM pg_constraint k WHERE k.conrelid = m.oid AND k.contype IN ('p', 'u')))
+  FROM migrated m JOIN pg_class c ON c.oid = m.oid
+  UNION ALL
+  SELECT 'sequence', format('%I.%I', n.nspname, c.relname), concat_ws(E'\n',
+    format('%s increment %s from %s to %s%s', format_type(q.seqtypid, NULL), q.seqincrement, q.seqmin, q.seqmax,
+           CASE WHEN q.seqcycle THEN ' cycle' ELSE '' END),
+    (SELECT format('owned by %I.%I.%I', tn.nspname, tc.relname, ta.attname)
+     FROM pg_depend dp JOIN pg_class tc ON tc.oid = dp.refobjid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+     JOIN pg_attribute ta ON ta.attrelid = dp.refobjid AND ta.attnum = dp.refobjsubid
+     WHERE dp.classid = 'pg_class'::regclass AND dp.objid = c.oid AND dp.refclassid = 'pg_class'::regclass
+       AND dp.deptype IN ('a', 'i') LIMIT 1))
+  FROM pg_sequence q JOIN pg_class c ON c.oid = q.seqrelid JOIN schemas n ON n.oid = c.relnamespace
+  UNION ALL
+  SELECT 'view', format('%I.%I', n.nspname, c.relname),
+         CASE c.relkind WHEN 'm' THEN 'materialized ' ELSE '' END
+         || trim(regexp_replace(pg_get_viewdef(c.oid), '\\s+', ' ', 'g'))
+  FROM pg_class c JOIN schemas n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm')
+  UNION ALL
+  SELECT 'function', format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),
+         concat_ws(E'\n', 'returns ' || coalesce(pg_get_function_result(p.oid), 'nothing'), 'language ' || l.lanname,
+                   CASE WHEN p.prosecdef THEN 'security definer' END, 'body ' || md5(coalesce(p.prosrc, '')))
+  FROM pg_proc p JOIN schemas n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+  WHERE NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid
+                    AND e.deptype = 'e')
+  UNION ALL
+  SELECT 'trigger', format('%I on %I.%I', t.tgname, m.nspname, m.relname), pg_get_triggerdef(t.oid)
+  FROM pg_trigger t JOIN migrated m ON m.oid = t.tgrelid WHERE NOT t.tgisinternal
+  UNION ALL
+  SELECT 'role', a.rolname::text, concat_ws(E'\n', 'login ' || r.rolcanlogin,
+    'connect ' || (has_database_privilege(a.oid, current_database(), 'CONNECT') OR EXISTS (
+                     SELECT 1 FROM {FENCE_SCHEMA}.connect_revoked v LEFT JOIN pg_roles g ON g.rolname = v.role_name
+                     WHERE v.role_name = 'PUBLIC' OR pg_has_role(a.oid, g.oid, 'USAGE'))))
+  FROM app a JOIN pg_roles r ON r.oid = a.oid
+  UNION ALL
+  SELECT 'privileges', format('%I on %I.%I', a.rolname, m.nspname, m.relname), coalesce(array_to_string(ARRAY(
+    SELECT w FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) w
+    WHERE has_table_privilege(a.oid, m.oid, w) OR w = ANY (v.privileges)), ' '), '')
+  FROM app a CROSS JOIN migrated m
+  LEFT JOIN taken v ON v.role = a.oid AND v.schema_name = m.nspname AND v.table_name = m.relname
+  UNION ALL
+  SELECT 'privileges', format('%I on sequence %I.%I', a.rolname, n.nspname, c.relname), array_to_string(ARRAY(
+    SELECT w FROM unnest(ARRAY['USAGE', 'SELECT', 'UPDATE']) w WHERE has_sequence_privilege(a.oid, c.oid, w)), ' ')
+  FROM app a CROSS JOIN pg_class c JOIN schemas n ON n.oid = c.relnamespace WHERE c.relkind = 'S'
+)"""
+_BUCKET = f"get_byte(decode(md5(kind || ' ' || name), 'hex'), 0) % {PARITY_BUCKETS}"
+
+# Per kind (objects and one digest) and per bucket of names (a digest): two sides with equal digests hold the same
+# objects; the buckets whose digests differ are where to look. Bounded: kinds plus PARITY_BUCKETS rows.
+PARITY_SUMMARY = f"""{_PARITY_OBJECTS}
+SELECT kind, {_BUCKET} AS bucket, count(*) AS objects,
+       md5(string_agg(kind || ' ' || name || ' ' || md5(definition), E'\n' ORDER BY kind, name)) AS digest
+FROM objects GROUP BY GROUPING SETS ((kind), ({_BUCKET})) ORDER BY 1, 2
+"""
+# The objects of the buckets asked for (:buckets, comma-separated), by name and digest.
+PARITY_BUCKET_OBJECTS = f"""{_PARITY_OBJECTS}
+SELECT kind, name, md5(definition) AS digest FROM objects
+WHERE {_BUCKET} = ANY (string_to_array(:buckets::text, ',')::int[]) ORDER BY kind, name
+"""
+# The definitions of the objects asked for (:objects, a JSON array of "kind name").
+PARITY_DEFINITIONS = f"""{_PARITY_OBJECTS}
+SELECT kind, name, definition FROM objects
+WHERE kind || ' ' || name = ANY (ARRAY(SELECT json_array_elements_text(:objects::json))) ORDER BY kind, name
+"""
+
 # The statements the fence function runs by name for the controller (which drives a paged sync through it).
 BY_NAME = {"sequence_page": SEQUENCE_PAGE, "sequence_apply": SEQUENCE_APPLY,
-           "sequence_positions_page": SEQUENCE_POSITIONS_PAGE, "sequence_catch_up": SEQUENCE_CATCH_UP}
+           "sequence_positions_page": SEQUENCE_POSITIONS_PAGE, "sequence_catch_up": SEQUENCE_CATCH_UP,
+           "parity_summary": PARITY_SUMMARY, "parity_bucket_objects": PARITY_BUCKET_OBJECTS,
+           "parity_definitions": PARITY_DEFINITIONS}
