@@ -102,6 +102,7 @@ class Observations(NamedTuple):
     data: DataChecks | None = None
     assessment: AssessmentCheck | None = None
     fence: tuple[dict, ...] | None = None  # the fence function's dry run per side (fenced mode)
+    parity: dict | str | None = None  # schema and access compared (shared.parity), or why unanswered (fenced mode)
 
 
 class Gate(NamedTuple):
@@ -145,7 +146,22 @@ def evaluate(obs: Observations, *, threshold: int, minutes: int, shifting: bool,
     if obs.assessment is not None:
         gates.append(assessment_gate(obs.assessment))
     gates.extend(fence_gates(obs.fence or (), closing="onprem" if flip_threshold is not None else None))
+    if obs.parity is not None:
+        gates.extend(parity_gates(obs.parity))
     return gates
+
+
+PARITY_GATES = {"schema": "Aurora's schema is on-prem's (parity)",
+                "access": "application roles hold on Aurora what they hold on on-prem, once lifted (parity)"}
+
+
+def parity_gates(parity: dict | str) -> list[Gate]:
+    """Whether the side that opens will serve the application as the other did: the schema (what DMS does not
+    carry: DDL, views, functions, triggers, extensions) and the access (roles, CONNECT, privileges per table and
+    sequence). An unanswered comparison fails both."""
+    if isinstance(parity, str):
+        return [Gate(name, False, f"unanswered: {parity}") for name in PARITY_GATES.values()]
+    return [Gate(name, parity[area].same, parity[area].summary()) for area, name in PARITY_GATES.items()]
 
 
 def fence_gates(checks: tuple[dict, ...], closing: str | None = None) -> list[Gate]:

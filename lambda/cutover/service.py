@@ -21,6 +21,7 @@ from cutover.gates import (
     assessable_gate,
     evaluate,
     fence_gates,
+    parity_gates,
 )
 from cutover.gateways.errors import describe
 from cutover.gateways.lazy import gateway
@@ -192,10 +193,17 @@ class Controller:
             # counts is the last one before the full load.
             assessment=None if shifting or flip else self.assessment())
         if s.fenced and (flip or not shifting):
-            observations = observations._replace(fence=self.fence_checks())
+            observations = observations._replace(fence=self.fence_checks(), parity=self.parity())
         flip_threshold = s.flip_max_lag_seconds if flip else None
         return observations, evaluate(observations, threshold=s.lag_threshold_seconds, minutes=s.healthy_minutes,
                                       shifting=shifting, flip_threshold=flip_threshold)
+
+    def parity(self) -> dict | str:
+        """Schema and access of both sides compared (after fence_checks: it reads the fence's record), or why not."""
+        try:
+            return self.gw.fence.parity()
+        except Exception as error:  # an unanswered check is a failing gate, never a pass
+            return describe(error)
 
     def fence_checks(self) -> tuple[dict, ...]:
         """Each side's dry run. A side without this version's setup gets it first, in its own call, when this
@@ -294,7 +302,8 @@ class Controller:
             case Measure.REVERSE:
                 return None, self.gw.dms.task(self.settings.reverse_task_arn)
             case Measure.FENCED_ROLLBACK:
-                return fence_gates(self.fence_checks(), closing="aurora"), self.gw.dms.task(self.settings.reverse_task_arn)
+                gates = [*fence_gates(self.fence_checks(), closing="aurora"), *parity_gates(self.parity())]
+                return gates, self.gw.dms.task(self.settings.reverse_task_arn)
             case Measure.ASSESS:
                 return [assessable_gate(self.gw.dms.task(self.settings.forward_task_arn))], None
             case unhandled:

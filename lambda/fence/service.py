@@ -194,12 +194,18 @@ class Fence:
             connection.close()
 
     def query(self, side: str, statement: str, params: dict) -> dict:
-        """One of the shared sequence statements (by name), so the controller drives a sync page by page: each
-        call is one statement, well inside the function's time limit whatever the number of tables."""
+        """One of the shared statements (by name): a sequence sync page by page, or a parity question; each call
+        is one statement, well inside the function's time limit whatever the number of tables."""
         if statement not in QUERIES:
             raise ValueError(f"statement: {statement!r} is not one of {', '.join(sorted(QUERIES))}")
+        # What the fence was deployed with stands for what the caller leaves out: the migrated schemas and the
+        # application roles (the parity statements name both).
+        own = {"schemas": ",".join(self.scope.patterns), "roles": ",".join(self.scope.roles)}
+        params = {**{k: v for k, v in own.items() if f":{k}" in QUERIES[statement]}, **params}
         connection = self._open(side)
         try:
+            # A catalog question waits on no DDL in progress: past the bound it fails, and the gate says why.
+            connection.run(f"SET lock_timeout = '{sql.QUERY_LOCK_TIMEOUT_SECONDS}s'")
             return {"side": side, "rows": _jsonable(_rows(connection, QUERIES[statement], **params))}
         except Exception as error:
             raise FenceRefusedError(f"on {side}: {statement}: {_message(error)}") from error

@@ -42,14 +42,18 @@ class Parity(NamedTuple):
         counts = " ".join(f"{kind}={a}/{b}" for kind, (a, b) in sorted(self.objects.items()))
         if self.same:
             return f"identical ({counts}; on-prem/Aurora)"
+        if not self.differences:
+            return f"differs ({counts}; on-prem/Aurora), beyond the first buckets listed"
         more = "+" if self.unlisted else ""
         named = "; ".join(str(d) for d in self.differences)
         return f"{len(self.differences)}{more} difference(s) ({counts}; on-prem/Aurora): {named}"
 
 
-def compare(query: Query, schemas: str, roles: str, *, max_buckets: int = 8, max_named: int = 10) -> dict[str, Parity]:
-    """Both areas compared, each named by what it holds: "schema" (sql.SCHEMA_KINDS) and "access" (sql.ACCESS_KINDS)."""
-    params = {"schemas": schemas, "roles": roles}
+def compare(query: Query, schemas: str | None = None, roles: str | None = None, *, max_buckets: int = 8,
+            max_named: int = 10) -> dict[str, Parity]:
+    """Both areas compared, each named by what it holds: "schema" (sql.SCHEMA_KINDS) and "access" (sql.ACCESS_KINDS).
+    Without `schemas` or `roles` the side's runner supplies its own (the fence function, its deployed scope)."""
+    params = {k: v for k, v in (("schemas", schemas), ("roles", roles)) if v is not None}
     summaries = {side: query(side, "parity_summary", **params) for side in SIDES}
     kinds = {side: {r["kind"]: (int(r["objects"]), r["digest"]) for r in rows if r["kind"] is not None}
              for side, rows in summaries.items()}

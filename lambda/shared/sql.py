@@ -322,7 +322,8 @@ def inline(statement: str, **parameters: object) -> str:
 # sequence, the privileges it holds). Access is as it will be once the fence is lifted: the fence's record of
 # what it took (cutover_fence.revoked, connect_revoked) counts as held. :roles are the application roles,
 # comma-separated. Filters on kind and name are pushed into each branch, so a definition is built only for the
-# rows asked for.
+# rows asked for. A default is deparsed without its table (no lock: DDL in progress does not block it); a generated
+# column's expression needs the table, and the statement's lock_timeout bounds that wait.
 SCHEMA_KINDS = ("extension", "table", "sequence", "view", "function", "trigger")
 ACCESS_KINDS = ("role", "privileges")
 PARITY_BUCKETS = 256  # the answer of PARITY_SUMMARY: at most this many rows whatever the number of objects
@@ -344,7 +345,9 @@ objects AS (
     CASE c.relkind WHEN 'p' THEN 'partitioned' END, CASE c.relpersistence WHEN 'u' THEN 'unlogged' END,
     (SELECT string_agg(format('column %I %s%s%s', a.attname, format_type(a.atttypid, a.atttypmod),
                               CASE WHEN a.attnotnull THEN ' not null' ELSE '' END,
-                              coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')), E'\n' ORDER BY a.attname)
+                              coalesce(CASE WHEN a.attgenerated = '' THEN ' default ' || pg_get_expr(d.adbin, 0)
+                                            ELSE ' generated ' || pg_get_expr(d.adbin, d.adrelid) END, '')),
+                       E'\n' ORDER BY a.attname)
      FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
      WHERE a.attrelid = m.oid AND a.attnum > 0 AND NOT a.attisdropped),
     (SELECT string_agg(lower(pg_get_constraintdef(k.oid)), E'\n' ORDER BY 1)

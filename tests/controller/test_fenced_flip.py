@@ -47,7 +47,7 @@ def test_readers_then_a_fenced_flip_a_fenced_rollback_and_a_flip_again(fenced):
     status = w.handle({"command": "status"})
     assert status["fences"]["fenced"] == ["onprem"] and status["fences"]["expected"] == ["onprem"]
     assert status["fences"]["last_flip"]["write_pause_seconds"] == pause
-    operations = [(r["operation"], r["side"]) for r in w.fence.requests if r["operation"] != "check"]
+    operations = [(r["operation"], r["side"]) for r in w.fence.requests if r["operation"] not in ("check", "query")]
     assert operations[-3:] == [("fence", "aurora"), ("fence", "onprem"), ("unfence", "aurora")]
 
     rolled = w.handle({"command": "rollback", "reason": "CHG-3"})
@@ -246,6 +246,28 @@ def test_ddl_in_progress_on_onprem_refuses_the_flip_by_name_and_changes_nothing(
         migration.execute("ROLLBACK")
     assert w.fence.writes("onprem")  # nothing was fenced
     done = flip(w, reason="CHG-12")
+    assert done["ok"] and done["phase"] == "cut-over", done
+
+
+def test_ddl_on_onprem_that_dms_did_not_carry_refuses_the_flip_by_name_and_status_shows_it(fenced):
+    """A column added on on-prem during CDC that never reached Aurora: the flip is refused, naming the table and
+    the column, nothing is fenced; once Aurora has it too, the flip goes."""
+    import psycopg
+
+    w = fenced
+    run_reader_canary(w)
+    with psycopg.connect(w.fence.dsns["onprem"], autocommit=True) as onprem:
+        onprem.execute("ALTER TABLE public.ledger ADD COLUMN memo text")
+    w.validation_clean(pending=1)
+    status = w.handle({"command": "status"})
+    row = next(g for g in status["gates"] if g["name"].startswith("Aurora's schema"))
+    assert not row["ok"] and "table public.ledger: 'column memo text' on onprem only" in row["measured"], row
+    refused = flip(w, reason="CHG-13")
+    assert not refused["ok"] and "column memo text" in refused["error"], refused
+    assert w.state()["phase"] == "awaiting-flip" and w.fence.writes("onprem")
+    with psycopg.connect(w.dsn, autocommit=True) as aurora:
+        aurora.execute("ALTER TABLE public.ledger ADD COLUMN memo text")
+    done = flip(w, reason="CHG-13")
     assert done["ok"] and done["phase"] == "cut-over", done
 
 

@@ -52,6 +52,12 @@ class FenceGateway:
         names = {statement: name for name, statement in sql.BY_NAME.items()}
         return lambda statement, **params: self.query(side, names[statement], **params)
 
+    def parity(self) -> dict:
+        """Schema and access compared between the two sides, through this function on both (shared.parity)."""
+        from shared import parity
+
+        return parity.compare(lambda side, statement, **params: self.query(side, statement, **params))
+
     def check(self, side: str, long_transaction_seconds: int = 30) -> dict:
         try:
             return self.call("check", side, long_transaction_seconds=long_transaction_seconds)
