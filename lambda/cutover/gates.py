@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from cutover.models import LAG_METRICS
+from cutover.settings import SEQUENCE_SYNC_SECONDS
 
 
 class TaskStatus(NamedTuple):
@@ -40,6 +41,7 @@ class DataChecks(NamedTuple):
     detail: str = ""
     without_key_count: int = 0
     sequence_refused: int = 0
+    scans: tuple[int, float, str] | None = None  # sequence-fed columns without an index: count, seconds, the largest
 
 
 class AssessmentCheck(NamedTuple):
@@ -210,6 +212,11 @@ def readiness_gates(c: dict, closing: str | None) -> list[Gate]:
     return gates
 
 
+# The full scans of sequence-fed columns without an index, at most: half the flip's sync budget, so the sync before
+# the pause finishes inside the controller's time whatever else it reads.
+SCAN_BUDGET_SECONDS = SEQUENCE_SYNC_SECONDS // 2
+
+
 def data_gates(d: DataChecks | None, *, flip: bool) -> list[Gate]:
     if d is None:
         return []
@@ -228,6 +235,11 @@ def data_gates(d: DataChecks | None, *, flip: bool) -> list[Gate]:
         Gate(f"no DMS apply exceptions since {d.apply_exceptions_since}", d.apply_exceptions == 0,
              f"rows={d.apply_exceptions}"),
     ]
+    if d.scans is not None:
+        count, seconds, largest = d.scans
+        gates.append(Gate(f"sequence sync reads its columns' maxima in under {SCAN_BUDGET_SECONDS} s (index or size)",
+                          seconds <= SCAN_BUDGET_SECONDS,
+                          f"unindexed={count} full_scans={seconds:g} s" + (f" ({largest})" if largest else "")))
     if flip:
         gates.append(Gate("every sequence can be synced below its maximum", not d.sequence_refusals,
                           (f"refused={d.sequence_refused}: {', '.join(d.sequence_refusals)}"

@@ -167,6 +167,7 @@ class Controller:
         try:
             gates = self.gw.data.data_gates(since)
             plan = self.gw.data.sequences(self.settings.sequence_gap, apply=False) if flip else None
+            scans = self.gw.data.sequence_scans()
             value, status = self.gw.rds.logical_replication()
         except Exception as error:  # an unanswered check is a failing gate, never a pass
             return DataChecks(0, (), False, 0, since.isoformat(), "unknown", "unknown", available=False,
@@ -174,7 +175,8 @@ class Controller:
         return DataChecks(gates.tables, gates.without_key, gates.loopback_schema, gates.apply_exceptions,
                           since.isoformat(), value, status,
                           tuple(f"{name}: {why}" for name, why in plan.refusals) if plan else (),
-                          without_key_count=gates.without_key_count, sequence_refused=plan.refused if plan else 0)
+                          without_key_count=gates.without_key_count, sequence_refused=plan.refused if plan else 0,
+                          scans=scans)
 
     def assessment(self) -> AssessmentCheck:
         try:

@@ -184,6 +184,30 @@ planned AS (
 )"""
 
 
+# The sync reads max() of every column a sequence feeds, before the write pause. A column no valid index leads
+# with is read by a full scan: these name them with the table's size (from the catalog: no lock, no scan) and
+# the scan's time at SCAN_MIB_PER_SECOND, so a slow sync is known at the dry run, not found at the flip.
+SCAN_MIB_PER_SECOND = 200
+SEQUENCE_SCANS = f"""
+WITH {_USED},
+unindexed AS (
+  SELECT DISTINCT c.tbl, format('%I.%I.%I', c.nspname, c.relname, c.attname) AS name,
+         k.relpages::numeric * current_setting('block_size')::int AS bytes
+  FROM columns c
+  JOIN pg_attribute a ON a.attrelid = c.tbl AND a.attname = c.attname
+  JOIN pg_class k ON k.oid = c.tbl
+  WHERE NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.tbl AND i.indisvalid AND i.indpred IS NULL
+                      AND i.indkey[0] = a.attnum)
+)
+SELECT count(*) AS columns,
+       round(coalesce(sum(bytes), 0) / (1024 * 1024 * {SCAN_MIB_PER_SECOND}), 1)::text AS scan_seconds,
+       (SELECT coalesce(string_agg(format('%s (%s MiB, %s s)', name, round(bytes / 1048576),
+                                          round(bytes / (1024 * 1024 * {SCAN_MIB_PER_SECOND}), 1)), ', '
+                                   ORDER BY bytes DESC, name), '')
+        FROM (SELECT * FROM unindexed ORDER BY bytes DESC, name LIMIT {SAMPLE}) x) AS sample
+FROM unindexed
+"""
+
 # One statement that plans and applies everything, answered as one summary row: how many sequences, how many
 # move, every refusal counted and the first SAMPLE named, the SAMPLE largest jumps. It is drain mode's
 # statement for on-prem's psql after a rollback; it holds a lock on every migrated table until it ends, so it

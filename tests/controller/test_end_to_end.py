@@ -26,6 +26,7 @@ def test_status_shows_every_gate_with_its_measurement(world):
                      "loopback control schema awsdms_loopback on Aurora",
                      "rds.logical_replication on and the writer's parameters in sync",
                      "no DMS apply exceptions since 1970-01-01T00:00:00+00:00",
+                     "sequence sync reads its columns' maxima in under 30 s (index or size)",
                      "premigration assessment passed, newer than the task"]
     assert status["aurora_connections"] == {"WRITER": None, "READER": None}
     assert status["rollback"].startswith("lossless")

@@ -53,6 +53,12 @@ class DataApiGateway:
         One call per sql.PAGE_ROWS sequences to plan, one per sql.APPLY_ROWS to apply (shared.sequences)."""
         return sequence_sync.sync(self.query, self.schemas, gap, apply=apply)
 
+    def sequence_scans(self) -> tuple[int, float, str]:
+        """Sequence-fed columns no index leads with: how many, the seconds their scans take together (estimated
+        from the catalog's size), the largest named."""
+        row = self.query(sql.SEQUENCE_SCANS, schemas=self.schemas)[0]
+        return int(row["columns"]), float(row["scan_seconds"]), row["sample"] or ""
+
     def positions(self) -> dict[str, int]:
         """Every migrated sequence's last value on Aurora (what it has issued), for on-prem's sync at a rollback."""
         return sequence_sync.positions(self.query, self.schemas)
