@@ -515,7 +515,8 @@ def _command(state: State, command: Command, settings: Settings, now: datetime, 
                                           '"force": true to roll back anyway')
             fence_failing = [g for g in gates or [] if not g.ok]
             if fence_failing and not command.force:
-                raise CommandRefusedError(f"rollback refused: {failing}. Fix the fence, or send \"force\": true")
+                raise CommandRefusedError(f"rollback refused: {failing}. Fix what fails (the fence, parity, a long "
+                                          "transaction), or send \"force\": true")
             forced = f"; forced although {refusal}" if refusal else ""
             return _rollback(state, f"operator{why}{forced}", now, settings, force=command.force and bool(refusal))
         case CommandName.RESTORE:
