@@ -33,12 +33,17 @@ INSYNC_WAIT_SECONDS = 90
 CALLS_BUDGET_SECONDS = 30
 # The fenced flip adds its catch-up (at most LIMITS' 300 s), the fence function's calls (a dry run of each side
 # among the gates, then fence, fence, lift: each bounded by the function's timeout, FENCE_CALL_SECONDS) and the
-# paged sequence sync (about 40 s at 20,000 tables). The timeout covers the longest configuration: 780 s of
+# paged sequence sync (about 40 s at 20,000 tables). The timeout covers the longest configuration: 840 s of
 # Lambda's 900.
 FENCE_CALL_SECONDS = 60
 FENCE_CALLS_PER_FLIP = 5
+# Parity (shared.parity) adds one summary per side, each statement bounded by shared.parity.STATEMENT_SECONDS; the
+# listing and naming run only when the summaries differ, and then the flip is refused and nothing else runs.
+PARITY_CALL_SECONDS = 30
+PARITY_CALLS_PER_FLIP = 2
 SEQUENCE_SYNC_SECONDS = 60
-FENCED_FLIP_SECONDS = 300 + FENCE_CALLS_PER_FLIP * FENCE_CALL_SECONDS + SEQUENCE_SYNC_SECONDS
+FENCED_FLIP_SECONDS = (300 + FENCE_CALLS_PER_FLIP * FENCE_CALL_SECONDS + PARITY_CALLS_PER_FLIP * PARITY_CALL_SECONDS
+                       + SEQUENCE_SYNC_SECONDS)
 MIN_FUNCTION_TIMEOUT_SECONDS = INSYNC_WAIT_SECONDS + CALLS_BUDGET_SECONDS + FENCED_FLIP_SECONDS
 CANARY_STEPS_RULE = "must rise strictly from above 0 and end at 100 (percent on Aurora)"
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
+from shared import parity as shared_parity
 from shared import sequences as shared_sequences
 from shared import sql as shared_sql
 
@@ -206,6 +207,8 @@ class Fence:
         try:
             # A catalog question waits on no DDL in progress: past the bound it fails, and the gate says why.
             connection.run(f"SET lock_timeout = '{sql.QUERY_LOCK_TIMEOUT_SECONDS}s'")
+            if statement.startswith("parity_"):  # bounded, so a flip's time budget holds (cutover.settings)
+                connection.run(f"SET statement_timeout = '{shared_parity.STATEMENT_SECONDS}s'")
             return {"side": side, "rows": _jsonable(_rows(connection, QUERIES[statement], **params))}
         except Exception as error:
             raise FenceRefusedError(f"on {side}: {statement}: {_message(error)}") from error

@@ -16,6 +16,9 @@ from typing import NamedTuple
 from shared import sql
 
 Query = Callable[..., list[dict]]
+# Each parity statement's bound on a side (statement_timeout): the controller budgets two of them in a flip
+# (cutover.settings.PARITY_CALL_SECONDS); 20,000 tables take about 4 s.
+STATEMENT_SECONDS = 30
 SIDES = ("onprem", "aurora")
 
 

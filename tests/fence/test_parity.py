@@ -167,3 +167,10 @@ def _named(statement: str) -> str:
 
     statement = statement.replace("%", "%%")
     return re.sub(r"(?<![:\w]):([A-Za-z_]\w*)", r"%(\1)s", statement)
+
+
+def test_the_controller_budgets_the_bound_each_parity_statement_runs_under():
+    from cutover import settings
+
+    assert settings.PARITY_CALL_SECONDS == parity.STATEMENT_SECONDS
+    assert settings.MIN_FUNCTION_TIMEOUT_SECONDS <= 900  # Lambda's longest timeout
