@@ -338,6 +338,17 @@ def inline(statement: str, **parameters: object) -> str:
     return re.sub(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)", literal, statement).strip() + ";"
 
 
+def _fence_record(table: str, *columns: str) -> str:
+    """The rows of one of the fence's record tables, or none where its setup is not installed yet (a read never
+    installs it): read through query_to_xml, so the statement parses either way."""
+    found = ", ".join(columns)
+    none = ", ".join(f"NULL::text AS {c}" for c in columns)
+    read = ", ".join(f"{c} text PATH '{c}'" for c in columns)
+    return f"""XMLTABLE('/table/row' PASSING query_to_xml(
+    CASE WHEN to_regclass('{FENCE_SCHEMA}.{table}') IS NULL THEN 'SELECT {none} WHERE false'
+         ELSE 'SELECT {found} FROM {FENCE_SCHEMA}.{table}' END, false, false, '') COLUMNS {read})"""
+
+
 # Parity: every object the application relies on, described the same way on both sides, so two descriptions are
 # equal exactly when the application sees the same thing. One row per (kind, name), its definition in lines (the
 # first differing line is what an operator is shown). Kinds: the schema (extension, table with its columns, types,
@@ -348,6 +359,7 @@ def inline(statement: str, **parameters: object) -> str:
 # comma-separated. Filters on kind and name are pushed into each branch, so a definition is built only for the
 # rows asked for. A default is deparsed without its table (no lock: DDL in progress does not block it); a generated
 # column's expression needs the table, and the statement's lock_timeout bounds that wait.
+
 SCHEMA_KINDS = ("extension", "table", "sequence", "view", "function", "trigger")
 ACCESS_KINDS = ("role", "privileges")
 PARITY_BUCKETS = 256  # the answer of PARITY_SUMMARY: at most this many rows whatever the number of objects
@@ -359,7 +371,8 @@ schemas AS MATERIALIZED (
 app AS MATERIALIZED (SELECT r.oid, r.rolname FROM pg_roles r WHERE r.rolname = ANY (string_to_array(:roles::text, ','))),
 taken AS MATERIALIZED (  -- per application role and table, the privileges the fence took that it will give back
   SELECT a.oid AS role, v.schema_name, v.table_name, array_agg(DISTINCT v.privilege) AS privileges
-  FROM {FENCE_SCHEMA}.revoked v LEFT JOIN pg_roles g ON g.rolname = v.role_name
+  FROM {_fence_record("revoked", "schema_name", "table_name", "privilege", "role_name")} v
+  LEFT JOIN pg_roles g ON g.rolname = v.role_name
   JOIN app a ON v.role_name = 'PUBLIC' OR pg_has_role(a.oid, g.oid, 'USAGE')
   GROUP BY 1, 2, 3),
 objects AS (
@@ -405,7 +418,8 @@ objects AS (
   UNION ALL
   SELECT 'role', a.rolname::text, concat_ws(E'\n', 'login ' || r.rolcanlogin,
     'connect ' || (has_database_privilege(a.oid, current_database(), 'CONNECT') OR EXISTS (
-                     SELECT 1 FROM {FENCE_SCHEMA}.connect_revoked v LEFT JOIN pg_roles g ON g.rolname = v.role_name
+                     SELECT 1 FROM {_fence_record("connect_revoked", "role_name")} v
+                     LEFT JOIN pg_roles g ON g.rolname = v.role_name
                      WHERE v.role_name = 'PUBLIC' OR pg_has_role(a.oid, g.oid, 'USAGE'))))
   FROM app a JOIN pg_roles r ON r.oid = a.oid
   UNION ALL

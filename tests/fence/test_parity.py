@@ -114,7 +114,8 @@ def test_a_grant_missing_on_aurora_and_a_role_that_cannot_connect_there_are_name
 
 
 def test_a_role_missing_on_aurora_is_named_first():
-    """Roles are per cluster: Aurora here is a second cluster, where the application's reader was never created."""
+    """Roles are per cluster: Aurora here is a second cluster, where the application's reader was never created and
+    the fence's setup is not installed yet (parity reads its record only where it exists)."""
     onprem, aurora = ThrowawayPostgres().start(), ThrowawayPostgres().start()
     try:
         for cluster, roles in ((onprem, ("app_writer", "app_reader")), (aurora, ("app_writer",))):
@@ -122,9 +123,10 @@ def test_a_role_missing_on_aurora_is_named_first():
             with psycopg.connect(cluster.dsn("payments"), autocommit=True) as a:
                 for role in roles:
                     a.execute(f"CREATE ROLE {role} LOGIN")
-                a.execute("CREATE SCHEMA cutover_fence")
-                for statement in _fence_setup():
-                    a.execute(statement)
+                if cluster is onprem:
+                    a.execute("CREATE SCHEMA cutover_fence")
+                    for statement in _fence_setup():
+                        a.execute(statement)
                 a.execute("CREATE TABLE public.payments (id bigserial PRIMARY KEY, amount numeric NOT NULL)")
                 a.execute(f"GRANT SELECT ON public.payments TO {', '.join(roles)}")
 
