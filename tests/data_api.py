@@ -20,6 +20,11 @@ MAX_RESPONSE_BYTES = 1024 * 1024
 MAX_ROW_BYTES = 64 * 1024
 STATEMENT_TIMEOUT_SECONDS = 45
 PLACEHOLDER = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def psycopg_statement(statement: str) -> str:
+    """A statement's :name parameters (the Data API's, pg8000's) as psycopg's %(name)s."""
+    return PLACEHOLDER.sub(r"%(\1)s", statement.replace("%", "%%"))
 VALUE_KINDS = ("stringValue", "longValue", "booleanValue", "doubleValue", "isNull")
 
 
@@ -50,7 +55,7 @@ class DataApiOverPostgres:
             (kind, value), = parameter["value"].items()
             assert kind in VALUE_KINDS, kind
             values[parameter["name"]] = None if kind == "isNull" else value
-        sql = PLACEHOLDER.sub(r"%(\1)s", params["sql"].replace("%", "%%"))
+        sql = psycopg_statement(params["sql"])
         started = time.perf_counter()
         try:
             with psycopg.connect(self.dsn, autocommit=False) as connection, connection.cursor() as cursor:

@@ -8,6 +8,7 @@ import psycopg
 import pytest
 from shared import parity
 
+from tests.data_api import psycopg_statement
 from tests.pg import ThrowawayPostgres
 
 
@@ -133,7 +134,7 @@ def test_a_role_missing_on_aurora_is_named_first():
         def query(side, statement, **params):
             cluster = onprem if side == "onprem" else aurora
             with psycopg.connect(cluster.dsn("payments")) as connection:
-                cursor = connection.execute(_named(parity.sql.BY_NAME[statement]), params)
+                cursor = connection.execute(psycopg_statement(parity.sql.BY_NAME[statement]), params)
                 return [dict(zip([c.name for c in cursor.description], row, strict=True)) for row in cursor]
 
         result = parity.compare(query, "public", "app_writer,app_reader")
@@ -162,17 +163,3 @@ def _fence_setup() -> tuple[str, ...]:
 
     return fence_sql.SETUP
 
-
-def _named(statement: str) -> str:
-    """pg8000's :name parameters as psycopg's %(name)s (the statements hold no literal % outside format())."""
-    import re
-
-    statement = statement.replace("%", "%%")
-    return re.sub(r"(?<![:\w]):([A-Za-z_]\w*)", r"%(\1)s", statement)
-
-
-def test_the_controller_budgets_the_bound_each_parity_statement_runs_under():
-    from cutover import settings
-
-    assert settings.PARITY_CALL_SECONDS == parity.STATEMENT_SECONDS
-    assert settings.MIN_FUNCTION_TIMEOUT_SECONDS <= 900  # Lambda's longest timeout

@@ -3,12 +3,12 @@ with, with its table's size and its scan's time; the gate refuses past half the 
 
 from __future__ import annotations
 
-import re
-
 import psycopg
 import pytest
 from cutover.gates import SCAN_BUDGET_SECONDS, DataChecks, data_gates
 from shared import sql
+
+from tests.data_api import psycopg_statement
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def database(postgres):
 
 
 def scans(dsn: str) -> dict:
-    statement = re.sub(r"(?<![:\w]):([A-Za-z_]\w*)", r"%(\1)s", sql.SEQUENCE_SCANS.replace("%", "%%"))
+    statement = psycopg_statement(sql.SEQUENCE_SCANS)
     with psycopg.connect(dsn) as connection:
         cursor = connection.execute(statement, {"schemas": "app"})
         return dict(zip([c.name for c in cursor.description], cursor.fetchone(), strict=True))
