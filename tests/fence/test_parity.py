@@ -163,3 +163,10 @@ def _fence_setup() -> tuple[str, ...]:
 
     return fence_sql.SETUP
 
+
+
+def test_the_controller_budgets_the_bound_each_parity_statement_runs_under():
+    from cutover import settings
+
+    assert settings.PARITY_CALL_SECONDS == parity.STATEMENT_SECONDS
+    assert settings.MIN_FUNCTION_TIMEOUT_SECONDS <= 900  # Lambda's longest timeout
