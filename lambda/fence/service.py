@@ -106,6 +106,12 @@ class Fence:
             if token:
                 marked = _rows(connection, shared_sql.marker_insert(self.scope.control_table), token=token, side=side)
                 result["marker_at"] = _iso(marked[0]["at"])
+            if close:
+                # Final now that no session outside the allowlist is left: what this side has issued, for the other
+                # side's catch-up inside the pause. Read after the marker is committed, so replication carries the
+                # marker meanwhile (a page of sequences a statement: each holds a page's locks, never the schema's).
+                result["positions"] = shared_sequences.positions(
+                    lambda statement, **params: _rows(connection, statement, **params), ",".join(self.scope.patterns))
             return result
         finally:
             connection.close()
@@ -150,12 +156,8 @@ class Fence:
             if isinstance(error, FenceRefusedError):
                 raise
             raise FenceRefusedError(f"on {side}: {_message(error)}; the side was reopened") from error
-        # Final now that no session outside the allowlist is left: what this side has issued, for the other side's
-        # catch-up inside the pause (a page of sequences a statement: each holds a page's locks, never the schema's).
-        positions = shared_sequences.positions(lambda statement, **params: _rows(connection, statement, **params),
-                                               ",".join(self.scope.patterns))
         return {"side": side, "layer": "connect", "revoked": int(row["revoked"]), "fenced_at": _iso(row["at"]),
-                "sessions_ended": ended, "positions": positions}
+                "sessions_ended": ended}
 
     def _end_sessions(self, connection: Connection, side: str) -> int:
         """End every session of a role outside the allowlist: all signalled at once, then re-counted until none

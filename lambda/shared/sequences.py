@@ -131,10 +131,12 @@ def sync(query: Query, schemas: str, gap: int, *, apply: bool, floors: dict[str,
 def catch_up(query: Query, positions: dict[str, int], synced: dict[str, int], gap: int) -> dict:
     """Inside the write pause: every sequence whose final position on the side that stopped (`positions`) has
     reached its value on this side (`synced`, set before the pause) is set to that position plus `gap`; none is
-    set if any would pass its maximum (all judged before the first is set). Sequences this side does not migrate
-    are left alone. A statement per sql.APPLY_ROWS sequences, so none holds more than that many locks."""
+    set if any would pass its maximum (all judged before the first is set). A sequence the sync did not set (no
+    migrated column uses it, or it was created since) is judged against this side's own value in the statement,
+    so it is never left below an id the other side issued; one this side does not have is left alone. A statement
+    per sql.APPLY_ROWS sequences, so none holds more than that many locks."""
     plan = [[name, str(position + gap)] for name, position in sorted(positions.items())
-            if name in synced and position >= synced[name]]
+            if name not in synced or position >= synced[name]]
     batches = [plan[start:start + sql.APPLY_ROWS] for start in range(0, len(plan), sql.APPLY_ROWS)]
     refusals = []
     for batch in batches:

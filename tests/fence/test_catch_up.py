@@ -98,3 +98,36 @@ def test_a_catch_up_that_would_pass_a_maximum_sets_nothing_and_names_it(sides):
     finally:
         connection.close()
     assert positions(sides["aurora"]) == before  # refused whole: not one sequence moved
+
+
+@pytest.mark.parametrize("created_after_the_sync", [False, True])
+def test_a_sequence_the_sync_did_not_set_is_still_caught_up(sides, created_after_the_sync):
+    """No column uses it (an invoice number the application draws with nextval), or it appeared after the sync:
+    the sync set nothing for it, so the catch-up judges it against Aurora's own value."""
+    name = f"invoice_no_{next(_runs)}"
+    reset(sides, 10)
+
+    def create():
+        for dsn in sides.values():
+            with psycopg.connect(dsn, autocommit=True) as admin:
+                admin.execute(f"CREATE SEQUENCE public.{name}")
+
+    if not created_after_the_sync:
+        create()
+    query, connection = runner(sides["aurora"])
+    try:
+        synced = sequences.sync(query, "public", GAP, apply=True)
+        assert f"public.{name}" not in synced.values
+        if created_after_the_sync:
+            create()
+        with psycopg.connect(sides["onprem"], autocommit=True) as onprem:
+            onprem.execute(f"SELECT nextval('public.{name}') FROM generate_series(1, 50)")
+        final = positions(sides["onprem"])
+        caught = sequences.catch_up(query, final, synced.values, GAP)
+        after = positions(sides["aurora"])
+    finally:
+        connection.close()
+        for dsn in sides.values():
+            with psycopg.connect(dsn, autocommit=True) as admin:
+                admin.execute(f"DROP SEQUENCE IF EXISTS public.{name}")
+    assert after.get(f"public.{name}", 0) > 50 and caught["moved"] >= 1
