@@ -1,8 +1,9 @@
 """Benchmark: the fence and the fenced flip's write pause at 1,000, 5,000 and 20,000 tables (one bigserial each, a
 schema per 100 tables), on the test suite's throwaway PostgreSQL: two databases stand for on-prem and Aurora,
 with an owner role, an application role granted on every table, idle application sessions on both, and the
-fence role the runbook creates. Prints, per size, each fence operation's time and the pause split into its
-steps (close, marker wait, sequence sync, lift); asserts nothing.
+fence role the runbook creates (CREATEROLE included, as on Aurora). Prints, per size, each fence operation's time,
+and the flip's and the rollback's write pauses split into their steps (close, marker, final positions, marker
+seen, sequence catch-up, lift), with the work done before and after each pause; asserts nothing.
 
     .venv/bin/python bench/fence.py [--sizes 1000,5000,20000] [--sessions 20]
 """
@@ -29,8 +30,9 @@ def timed(what: dict, name: str, call):
     return result
 
 
-def world(size: int):
-    """Two databases with `size` tables each, owned by one role; the fence that serves them."""
+def world(size: int, holding: bool = True):
+    """Two databases with `size` tables each, owned by one role; the fence that serves them (`holding`: the fence
+    role may create roles, so the read-only layer parks what it takes on holding roles)."""
     import psycopg
     from fence.service import Fence, Scope
 
@@ -43,6 +45,8 @@ def world(size: int):
         for role in (owner, app, fence_role, dms):
             admin.execute(f'CREATE ROLE "{role}" LOGIN')
         admin.execute(f'GRANT "{owner}" TO "{fence_role}"; GRANT pg_signal_backend TO "{fence_role}"')
+        if holding:  # as the runbook has it on Aurora: the lift is then a membership per grantee
+            admin.execute(f'ALTER ROLE "{fence_role}" CREATEROLE')
     databases = {side: f"bench_fence_{side}_{size}_{n}" for side in ("onprem", "aurora")}
     patterns: list[str] = []
     for database in databases.values():
@@ -65,8 +69,10 @@ def world(size: int):
 
     def connect(side: str):
         import pg8000.native
+        from fence_handler import SESSION  # the session the fence function opens
 
-        return pg8000.native.Connection(fence_role, host="127.0.0.1", port=cluster.port, database=databases[side])
+        return pg8000.native.Connection(fence_role, host="127.0.0.1", port=cluster.port, database=databases[side],
+                                        startup_params=SESSION)
 
     allow = ("postgres", dms)
     scope = Scope((app,), (*patterns, "public"), "public.cutover_marker", {"onprem": allow, "aurora": allow})
@@ -102,7 +108,12 @@ def measure(size: int, idle_sessions: int) -> None:
     synced = timed(t, "before the pause: sequence sync Aurora",
                    lambda: sequences.sync(aurora, ",".join(fence.scope.patterns), GAP, apply=True))
     token = f"bench-{size}"
-    marked = timed(t, "pause: close on-prem + marker", lambda: fence.fence("onprem", token=token, close=True))
+    marked = fence.fence("onprem", token=token, close=True)
+    steps = marked["steps_seconds"]
+    t["before the pause: on-prem's sequences opened (same call)"] = steps["warm"]
+    t["pause: close on-prem"] = steps["fence"]
+    t["pause: marker committed on on-prem"] = steps["marker"]
+    t["pause: on-prem's final positions"] = steps["positions"]
 
     def carry():
         with psycopg.connect(cluster.dsn(databases["aurora"]), autocommit=True) as replicator:
@@ -115,18 +126,34 @@ def measure(size: int, idle_sessions: int) -> None:
                    lambda: sequences.catch_up(aurora, marked["positions"], synced.values, GAP))
     timed(t, "pause: lift Aurora", lambda: fence.unfence("aurora"))
     pause = sum(v for k, v in t.items() if k.startswith("pause:"))
-    timed(t, "rollback: close Aurora + marker", lambda: fence.fence("aurora", token=token + "-back", close=True))
-    timed(t, "rollback: lift on-prem", lambda: fence.unfence("onprem"))
+    timed(t, "after the pause: settle Aurora", lambda: fence.settle("aurora"))
+    # The rollback, its mirror: on-prem's sequences synced before the pause (past Aurora's positions too, through
+    # the fence function a statement a call), then close Aurora, its marker carried back, on-prem's catch-up, lift.
+    onprem = query("onprem")
+    presynced = timed(t, "before the rollback pause: sequence sync on-prem", lambda: sequences.sync(
+        onprem, ",".join(fence.scope.patterns), GAP, apply=True, floors=sequences.positions(aurora, ",".join(
+            fence.scope.patterns))))
+    back = fence.fence("aurora", token=token + "-back", close=True)
+    steps = back["steps_seconds"]
+    t["before the rollback pause: Aurora's sequences opened"] = steps["warm"]
+    t["rollback pause: close Aurora"] = steps["fence"]
+    t["rollback pause: marker committed on Aurora"] = steps["marker"]
+    t["rollback pause: Aurora's final positions"] = steps["positions"]
+    timed(t, "rollback pause: sequence catch-up on-prem",
+          lambda: sequences.catch_up(onprem, back["positions"], presynced.values, GAP))
+    timed(t, "rollback pause: lift on-prem", lambda: fence.unfence("onprem"))
+    rollback = sum(v for k, v in t.items() if k.startswith("rollback pause:"))
     for session in idle:
         session.close()
     print(f"\n{size:,} tables (built in {built:.0f} s), {idle_sessions} idle application sessions on on-prem, "
           f"{marked['sessions_ended']} ended by the close; {synced.sequences:,} sequences, {synced.moved:,} set before "
           f"the pause, {caught['moved']} caught up inside it")
     for name, seconds in t.items():
-        print(f"  {name:<42} {seconds:>7.2f} s")
+        print(f"  {name:<58} {seconds:>7.2f} s")
     print("  largest answer of a parity statement, per side (the Data API's limit is 1 MB, Lambda's 6 MB): "
           + ", ".join(f"{name} {size / 1024:.0f} KiB" for name, size in answers.items()))
-    print(f"  {'write pause (fence to lift; Route 53 adds <1 s)':<42} {pause:>7.2f} s")
+    print(f"  {'write pause (close to lift; Route 53 adds <1 s)':<58} {pause:>7.2f} s")
+    print(f"  {'rollback pause (close to lift; Route 53 adds <1 s)':<58} {rollback:>7.2f} s")
     del dms
 
 

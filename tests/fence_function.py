@@ -45,8 +45,10 @@ class FenceOverPostgres:
         import pg8000.native
 
         parts = dict(item.split("=", 1) for item in self.dsns[side].split())
+        from fence_handler import SESSION
+
         return pg8000.native.Connection(parts["user"], host=parts["host"], port=int(parts["port"]),
-                                        database=parts["dbname"])
+                                        database=parts["dbname"], startup_params=SESSION)
 
     def attach(self, client) -> None:
         client.meta.events.register("before-parameter-build.lambda.Invoke", self._keep)
@@ -87,6 +89,16 @@ class FenceOverPostgres:
                 for row in rows[other]:
                     connection.execute(f"INSERT INTO {CONTROL_TABLE} (token, side, at) VALUES (%s, %s, %s) "
                                        "ON CONFLICT DO NOTHING", row)
+
+    def held(self, side: str) -> list[str]:
+        """The fence's holding roles that still hold grants on `side` (none once settled)."""
+        import psycopg
+
+        with psycopg.connect(self.dsns[side], autocommit=True) as admin:
+            return [r for r, in admin.execute(
+                "SELECT DISTINCT r.rolname::text FROM pg_shdepend d JOIN pg_roles r ON r.oid = d.refobjid "
+                "WHERE d.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "AND starts_with(r.rolname, 'cutover_held_')").fetchall()]
 
     def writes(self, side: str) -> bool:
         """Whether the application role can write on `side` now (a fresh session, as a pool would open)."""

@@ -29,6 +29,18 @@ def server_bindir() -> Path:
                        "`apt-get install postgresql` on Debian (scripts/ensure_postgres.sh does it for make test)")
 
 
+def bundled_bindir() -> Path | None:
+    """PostgreSQL 16's server binaries from the pinned `pgserver` wheel (Aurora's default major version; the
+    machine's own server may be older), or None where that wheel is not installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    bindir = Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
+    return bindir if (bindir / "initdb").exists() else None
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -36,8 +48,8 @@ def _free_port() -> int:
 
 
 class ThrowawayPostgres:
-    def __init__(self) -> None:
-        self.bindir = server_bindir()
+    def __init__(self, bindir: Path | None = None) -> None:
+        self.bindir = bindir or server_bindir()
         self.root = Path(tempfile.mkdtemp(prefix="pg-throwaway-"))
         self.port = _free_port()
         self.user = None

@@ -37,6 +37,7 @@ from cutover.models import (
     RecordEvent,
     Records,
     RestoreCluster,
+    SettleFence,
     SetWeights,
     StartAssessment,
     StartBackup,
@@ -233,7 +234,7 @@ def mirror(state: State, settings: Settings, now: datetime, to_open: str, prefix
     token = f"{prefix}-{now:%Y%m%dT%H%M%SZ}"
     sync = SyncSequences(settings.sequence_gap) if to_open == "aurora" else SyncOnpremSequences(settings.sequence_gap)
     return [FenceWrites(other, token, True, close=must_close(state, other)), AwaitMarker(to_open, token), sync,
-            LiftFence(to_open)]
+            LiftFence(to_open), SettleFence(to_open)]
 
 
 def _fence_repair(state: State, settings: Settings, now: datetime) -> Decision | None:
@@ -332,7 +333,7 @@ def _fenced_flip(state: State, settings: Settings, now: datetime, reason: str) -
                SyncSequences(settings.sequence_gap),
                FenceWrites("onprem", token, True, close=True), AwaitMarker("aurora", token),
                CatchUpSequences("aurora", settings.sequence_gap), LiftFence("aurora"),
-               _shift(state, ALL_ON_AURORA, ALL_ON_AURORA), StartBackup(),
+               _shift(state, ALL_ON_AURORA, ALL_ON_AURORA), SettleFence("aurora"), StartBackup(),
                Notify("Cutover complete", f"{reason}. On-prem was closed and every session outside the allowlist ended, Aurora "
                       "caught up to the fence's marker, sequences were set past every migrated column, then Aurora "
                       "was opened and both names moved in one change; the reverse task keeps on-prem current."))
@@ -538,7 +539,7 @@ def _unfence(state: State, command: Command, settings: Settings, now: datetime) 
                                   'primaries without conflict detection). Send "force": true only if you mean it')
     override = f"{command.side} unfenced by hand at {iso(now)}: {command.reason}"
     new = replace(state, fence_override=override, updated_at=now, reason=override)
-    return Decision(new, (LiftFence(command.side), Notify("Fence lifted by hand", override + (
+    return Decision(new, (LiftFence(command.side), SettleFence(command.side), Notify("Fence lifted by hand", override + (
         f"; {other} is not fenced either: both databases take writes" if other not in state.fenced else
         "; the ticks leave the fences alone until start-cutover, flip, resume or rollback"))),
                     result={"outcome": "unfenced", "side": command.side})
@@ -593,7 +594,8 @@ def completed(state: State, action, outcome: object = None, *, now: datetime | N
             state = replace(state, flip={**state.flip, "fence_started_at": outcome.get("fence_started_at"),
                                          "fenced_at": outcome.get("fenced_at"),
                                          "marker_at": outcome.get("marker_at"),
-                                         "sessions_ended": outcome.get("sessions_ended")})
+                                         "sessions_ended": outcome.get("sessions_ended"),
+                                         "fence_steps_seconds": outcome.get("steps_seconds")})
     elif isinstance(action, LiftFence) and action.layer != "connect":  # lifting only the close leaves it read-only
         state = replace(state, fenced=_with(state.fenced, action.side, False))
     elif isinstance(action, AwaitMarker) and state.flip and state.flip.get("token") == action.token:
@@ -665,7 +667,7 @@ def _abandoned_fenced(state: State, shift: SetWeights, error: str, now: datetime
                        reason=f"{state.reason}; completed after an interruption ({error}): {old} fenced, {new} open")
         if fresh and new not in state.fenced:  # the catch-up was done and the side lifted before the change
             return done, (FenceWrites(old, end_sessions=True, close=must_close(done, old)), LiftFence(new),
-                          Notify("Fences completed", done.reason))
+                          SettleFence(new), Notify("Fences completed", done.reason))
         # The records moved without the catch-up (by hand, or before the steps ran): the new side opens only
         # through the whole mirror.
         return done, (*mirror(done, settings, now, new, "complete"), Notify("Fences completed", done.reason))
@@ -690,7 +692,7 @@ def _abandoned_fenced(state: State, shift: SetWeights, error: str, now: datetime
     if reverted.flip:  # its fence no longer times anything: a later shift is not this flip's
         reverted = replace(reverted, flip={**reverted.flip, "abandoned_at": iso(now)})
     undo = mirror(reverted, settings, now, old, "undo") if opened else \
-        [FenceWrites(new, end_sessions=True, close=must_close(reverted, new)), LiftFence(old)]
+        [FenceWrites(new, end_sessions=True, close=must_close(reverted, new)), LiftFence(old), SettleFence(old)]
     return reverted, (*undo, Notify("Flip not completed" if to_aurora else "Rollback not completed", reverted.reason))
 
 

@@ -431,6 +431,15 @@ class LiftFence(NamedTuple):
     layer: str = "all"
 
 
+class SettleFence(NamedTuple):
+    """After the write pause, on `side`: the grants a lift gave back through holding roles' memberships given back
+    directly, and the holding roles dropped. Secondary, so it runs after the names have moved; until it has, the
+    application writes through the memberships, and a fence taken meanwhile leaves it nothing to do."""
+
+    primary = False
+    side: str
+
+
 class InstallFence(NamedTuple):
     """The fence's functions installed (or brought to this version) on `side` before a write pause needs them."""
 
@@ -498,12 +507,12 @@ class Label(NamedTuple):
 
 Action = (SetWeights | SyncSequences | AdviseOnpremSequences | StartReverseTask | StartBackup | RestoreCluster
           | RecordEvent | Notify | Label | StartAssessment | FenceWrites | LiftFence | AwaitMarker
-          | SyncOnpremSequences | InstallFence | CatchUpSequences)
+          | SyncOnpremSequences | InstallFence | CatchUpSequences | SettleFence)
 # The one registry of actions: serialization, replay and ordering all read it.
 ACTIONS: dict[str, type] = {kind.__name__: kind for kind in (
     SetWeights, SyncSequences, AdviseOnpremSequences, StartReverseTask, StartBackup, RestoreCluster, RecordEvent,
     Notify, Label, StartAssessment, FenceWrites, LiftFence, AwaitMarker, SyncOnpremSequences, InstallFence,
-    CatchUpSequences)}
+    CatchUpSequences, SettleFence)}
 # The steps of a fenced flip or rollback, whichever service performs them (the fence function or the Data API):
 # one that fails is undone with the whole flip, never retried on its own.
 FLIP_STEPS = (FenceWrites, LiftFence, AwaitMarker, SyncOnpremSequences, SyncSequences, CatchUpSequences)

@@ -6,7 +6,7 @@ import json
 import logging
 import time
 from dataclasses import asdict, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple, assert_never
 
 from shared import sequences
@@ -421,9 +421,13 @@ class Controller:
             started = self.clock()
             outcome = self.gw.fence.fence(action.side, action.token, action.end_sessions, action.close)
             self._positions[action.side] = outcome.pop("positions", None)  # for the catch-up; never checkpointed
+            # Writes stop when the close begins: the call's first step (a read that warms the session) is before it.
+            started += timedelta(seconds=float((outcome.get("steps_seconds") or {}).get("warm", 0)))
             return {**outcome, "fence_started_at": started.isoformat()} if action.token else outcome
         if isinstance(action, models.LiftFence):
             return self.gw.fence.unfence(action.side, action.layer)
+        if isinstance(action, models.SettleFence):
+            return self.gw.fence.settle(action.side)
         if isinstance(action, models.InstallFence):
             return self.gw.fence.install(action.side)
         if isinstance(action, models.AwaitMarker):

@@ -48,7 +48,9 @@ def test_readers_then_a_fenced_flip_a_fenced_rollback_and_a_flip_again(fenced):
     assert status["fences"]["fenced"] == ["onprem"] and status["fences"]["expected"] == ["onprem"]
     assert status["fences"]["last_flip"]["write_pause_seconds"] == pause
     operations = [(r["operation"], r["side"]) for r in w.fence.requests if r["operation"] not in ("check", "query")]
-    assert operations[-3:] == [("fence", "aurora"), ("fence", "onprem"), ("unfence", "aurora")]
+    # The parked grants are given back directly after the names moved, never inside the pause.
+    assert operations[-4:] == [("fence", "aurora"), ("fence", "onprem"), ("unfence", "aurora"), ("settle", "aurora")]
+    assert "pending" not in status and not w.fence.held("aurora")
 
     rolled = w.handle({"command": "rollback", "reason": "CHG-3"})
     assert rolled["ok"] and rolled["phase"] == "rolled-back", rolled

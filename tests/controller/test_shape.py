@@ -72,6 +72,7 @@ def test_every_action_is_registered_declares_whether_it_is_primary_and_survives_
                "StartAssessment": ACTIONS["StartAssessment"]("run"), "StartBackup": ACTIONS["StartBackup"](),
                "FenceWrites": ACTIONS["FenceWrites"]("onprem", "flip-1", True, True),
                "LiftFence": ACTIONS["LiftFence"]("aurora", "connect"), "InstallFence": ACTIONS["InstallFence"]("onprem"),
+               "SettleFence": ACTIONS["SettleFence"]("aurora"),
                "CatchUpSequences": ACTIONS["CatchUpSequences"]("aurora", 1000),
                "AwaitMarker": ACTIONS["AwaitMarker"]("aurora", "flip-1"),
                "SyncOnpremSequences": ACTIONS["SyncOnpremSequences"](1000)}

@@ -21,8 +21,19 @@ def writes(session) -> bool:
         return False
 
 
+def acls(d, side: str) -> dict[str, list[str]]:
+    """Each table's ACL entries, and the fence's holding roles left in the cluster."""
+    with psycopg.connect(d.postgres.dsn(d.databases[side]), autocommit=True) as admin:
+        rows = admin.execute("SELECT relname::text, coalesce(relacl::text[], '{}') FROM pg_class "
+                             "WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'").fetchall()
+        held = admin.execute("SELECT rolname::text FROM pg_roles WHERE starts_with(rolname, format('cutover_held_%s_', "
+                             "(SELECT oid FROM pg_database WHERE datname = current_database())))").fetchall()
+    return {**{name: sorted(acl) for name, acl in rows}, "holding roles left": [h for h, in held]}
+
+
 def test_fencing_twice_is_harmless_and_lifting_restores_exactly_what_was_there(deployment):
     d = deployment
+    before = acls(d, "aurora")
     fence = d.fence()
     first = fence.fence("aurora")
     second = fence.fence("aurora")
@@ -34,6 +45,11 @@ def test_fencing_twice_is_harmless_and_lifting_restores_exactly_what_was_there(d
         with d.session("aurora", role) as session:
             assert writes(session)
     assert fence.unfence("aurora")["granted"] == 0 and fence.measure("aurora")["fenced"] is False
+    fence.settle("aurora")  # after the pause: parked grants given back directly, holding roles gone
+    assert acls(d, "aurora") == before
+    for role in (d.owner_role, d.plain_role):
+        with d.session("aurora", role) as session:
+            assert writes(session)
 
 
 def test_a_grant_through_a_group_nobody_listed_is_fenced_and_given_back(deployment, postgres):
@@ -52,9 +68,12 @@ def test_a_grant_through_a_group_nobody_listed_is_fenced_and_given_back(deployme
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             plain.execute("INSERT INTO public.balances (who) VALUES ('group')")
     fence.unfence("onprem")
+    with d.session("onprem", d.plain_role) as plain:
+        plain.execute("INSERT INTO public.balances (who) VALUES ('group')")
+    fence.settle("onprem")
     with psycopg.connect(postgres.dsn(d.databases["onprem"]), autocommit=True) as admin:
         acl, = admin.execute("SELECT relacl::text FROM pg_class WHERE oid = 'public.balances'::regclass").fetchone()
-    assert f"{group}=a/" in acl
+    assert f"{group}=a/" in acl and "cutover_held" not in acl
 
 
 def test_the_dry_run_measures_without_changing(deployment):

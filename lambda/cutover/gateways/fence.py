@@ -32,6 +32,9 @@ class FenceGateway:
     def unfence(self, side: str, layer: str = "all") -> dict:
         return self.call("unfence", side, layer=layer)
 
+    def settle(self, side: str) -> dict:
+        return self.call("settle", side)
+
     def install(self, side: str) -> dict:
         return self.call("install", side)
 
