@@ -108,15 +108,15 @@ class Fence:
             steps[name] = round(time.perf_counter() - started, 3)
             started = time.perf_counter()
 
-        def positions() -> dict[str, int]:
-            return shared_sequences.positions(lambda statement, **params: _rows(connection, statement, **params),
-                                              ",".join(self.scope.patterns))
+        def positions(names: dict | None = None) -> shared_sequences.Positions:
+            return shared_sequences.read_positions(lambda statement, **params: _rows(connection, statement, **params),
+                                                   ",".join(self.scope.patterns), names)
 
         try:
             if close:
-                # Before writes stop: this session opens every sequence once, so the final read inside the pause
-                # finds each one in its cache (a first open reads the catalog: four fifths of that read's time).
-                positions()
+                # Before writes stop: this session opens and names every sequence once, so the final read inside the
+                # pause finds each one in its cache (a first open reads the catalog) and reads values by oid alone.
+                warm = positions()
                 step("warm")
             result = self._close(connection, side) if close else self._read_only(connection, side, end_sessions)
             step("fence")
@@ -128,7 +128,7 @@ class Fence:
                 # Final now that no session outside the allowlist is left: what this side has issued, for the other
                 # side's catch-up inside the pause. Read after the marker is committed, so replication carries the
                 # marker meanwhile (a page of sequences a statement: each holds a page's locks, never the schema's).
-                result["positions"] = positions()
+                result["positions"] = positions(warm.names).values
                 step("positions")
             return {**result, "steps_seconds": steps}
         finally:

@@ -78,16 +78,46 @@ def plan_rows(query: Query, schemas: str, gap: int) -> Iterator[SequenceRow]:
         yield from rows
 
 
+class Positions(NamedTuple):
+    values: dict[str, int]  # each migrated sequence's last value (never-used ones left out), by name
+    names: dict[str, str | None]  # every sequence of the database by oid: its name, None if not migrated
+
+
 def positions(query: Query, schemas: str) -> dict[str, int]:
     """Every migrated sequence's last value on this database (never-used ones left out), page after page."""
-    found: dict[str, int] = {}
+    return read_positions(query, schemas).values
+
+
+def read_positions(query: Query, schemas: str, names: dict[str, str | None] | None = None) -> Positions:
+    """The positions, page after page. Given `names` (this session's earlier read), by oid alone: the sequences are
+    named from it, and only oids it did not see (created since) are named by the catalog."""
+    if names is None:
+        rows: list[dict] = []
+        after = "0"
+        while True:
+            page = query(sql.SEQUENCE_POSITIONS_PAGE, schemas=schemas, after=after)
+            rows.extend(page)
+            if len(page) < sql.PAGE_ROWS:
+                break
+            after = page[-1]["cursor"]
+        return Positions({r["sequence_name"]: int(r["last_value"]) for r in rows
+                          if r["last_value"] is not None and r["sequence_name"] is not None},
+                         {r["cursor"]: r["sequence_name"] for r in rows})
+    by_oid: dict[str, int] = {}
     after = "0"
     while True:
-        rows = query(sql.SEQUENCE_POSITIONS_PAGE, schemas=schemas, after=after)
-        found.update((r["sequence_name"], int(r["last_value"])) for r in rows if r["last_value"] is not None)
-        if len(rows) < sql.PAGE_ROWS:
-            return found
-        after = rows[-1]["cursor"]
+        page = query(sql.SEQUENCE_VALUES_PAGE, after=after)[0]
+        by_oid.update((oid, int(value)) for oid, _, value in
+                      (pair.partition(":") for pair in page["positions"].split(",") if pair))
+        if int(page["sequences"]) < sql.PAGE_ROWS:
+            break
+        after = page["cursor"]
+    known = dict(names)
+    unseen = [oid for oid in by_oid if oid not in known]
+    for start in range(0, len(unseen), sql.PAGE_ROWS):
+        named = query(sql.SEQUENCE_NAMES, schemas=schemas, oids="{" + ",".join(unseen[start:start + sql.PAGE_ROWS]) + "}")
+        known.update((r["cursor"], r["sequence_name"]) for r in named)
+    return Positions({known[oid]: value for oid, value in by_oid.items() if known.get(oid) is not None}, known)
 
 
 def sync(query: Query, schemas: str, gap: int, *, apply: bool, floors: dict[str, int] | None = None) -> SequencePlan:

@@ -131,3 +131,29 @@ def test_a_sequence_the_sync_did_not_set_is_still_caught_up(sides, created_after
             with psycopg.connect(dsn, autocommit=True) as admin:
                 admin.execute(f"DROP SEQUENCE IF EXISTS public.{name}")
     assert after.get(f"public.{name}", 0) > 50 and caught["moved"] >= 1
+
+
+def test_the_final_read_by_oid_is_the_named_read_with_sequences_created_and_dropped_in_between(sides):
+    """The close reads every position named, then again inside the pause by oid alone: a sequence created in between
+    is named all the same, one dropped is gone, and every value is what a named read finds."""
+    n = next(_runs)
+    with psycopg.connect(sides["onprem"], autocommit=True) as admin:
+        admin.execute(f"CREATE SEQUENCE public.early_{n}; SELECT nextval('public.early_{n}')")
+        admin.execute(f"CREATE SCHEMA elsewhere_{n}; CREATE SEQUENCE elsewhere_{n}.other; "
+                      f"SELECT nextval('elsewhere_{n}.other')")
+    query, connection = runner(sides["onprem"])
+    try:
+        first = sequences.read_positions(query, "public")
+        with psycopg.connect(sides["onprem"], autocommit=True) as admin:
+            admin.execute(f"CREATE SEQUENCE public.late_{n}; SELECT setval('public.late_{n}', 77)")
+            admin.execute(f"DROP SEQUENCE public.early_{n}")
+            admin.execute("INSERT INTO public.payments (note) VALUES ('after the first read')")
+        final = sequences.read_positions(query, "public", first.names)
+        fresh = sequences.read_positions(query, "public")
+    finally:
+        connection.close()
+        with psycopg.connect(sides["onprem"], autocommit=True) as admin:
+            admin.execute(f"DROP SEQUENCE IF EXISTS public.late_{n}; DROP SCHEMA elsewhere_{n} CASCADE")
+    assert f"public.early_{n}" in first.values and f"elsewhere_{n}.other" not in first.values
+    assert final.values == fresh.values
+    assert final.values[f"public.late_{n}"] == 77 and f"public.early_{n}" not in final.values
