@@ -183,6 +183,8 @@ def fence_gates(checks: tuple[dict, ...], closing: str | None = None) -> list[Ga
                     f"owns_database={c['owns_database']} control_table={c['control_table']} "
                     f"prepared_transactions={c['prepared_transactions']} routes={len(c['routes'])} "
                     f"fenced_now={c['fenced']} outside_sessions={c['sessions']}")
+        if c.get("lift"):  # how opening the read-only side gives the grants back inside the write pause
+            measured += f" lift_memberships={c['lift']['memberships']} lift_per_table={c['lift']['per_table_grants']}"
         if c.get("why_not"):
             measured += f" why_not={c['why_not']}"
         gates.append(Gate(name, bool(c.get("ready")), measured))

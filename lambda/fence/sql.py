@@ -582,11 +582,15 @@ SELECT kind, object_name, via FROM {SCHEMA}.routes({_ALLOW}, {_PATTERNS}) LIMIT 
 
 # The dry run's predictions (read-only): what each layer would revoke, and who could still write or connect after.
 WOULD = f"""
-WITH taking AS MATERIALIZED (SELECT * FROM {SCHEMA}.taking({_ALLOW}, {_PATTERNS}))
+WITH taking AS MATERIALIZED (SELECT * FROM {SCHEMA}.taking({_ALLOW}, {_PATTERNS})),
+-- How the lift will give back what the fence holds now and what it would take: memberships, or table by table.
+per_table AS (SELECT role_name FROM taking WHERE holder IS NULL
+              UNION ALL SELECT role_name FROM {SCHEMA}.revoked WHERE holder IS NULL)
 SELECT (SELECT count(*) FROM taking) AS table_grants,
-       (SELECT count(DISTINCT grantee) FROM taking WHERE holder IS NOT NULL) AS held_grantees,
-       (SELECT count(*) FROM taking WHERE holder IS NULL) AS per_table_grants,
-       (SELECT coalesce(string_agg(DISTINCT role_name, ', '), '') FROM taking WHERE holder IS NULL) AS per_table_roles,
+       (SELECT count(*) FROM (SELECT role_name FROM taking WHERE holder IS NOT NULL
+                              UNION SELECT role_name FROM {SCHEMA}.held) h) AS held_grantees,
+       (SELECT count(*) FROM per_table) AS per_table_grants,
+       (SELECT coalesce(string_agg(DISTINCT role_name, ', '), '') FROM per_table) AS per_table_roles,
        (SELECT count(DISTINCT a.grantee) FROM pg_database d
           CROSS JOIN LATERAL aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
           WHERE d.datname = current_database() AND a.privilege_type = 'CONNECT'

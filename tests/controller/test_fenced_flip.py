@@ -96,6 +96,10 @@ def test_status_measures_a_fence_lifted_by_hand(fenced):
     """Someone lifted Aurora's fence by hand during the canary: the checkpoint cannot know, status measures it."""
     w = fenced
     run_reader_canary(w)
+    w.validation_clean(pending=1)
+    before = w.handle({"command": "status"})
+    gate = next(g for g in before["gates"] if g["name"].startswith("fence ready on aurora"))
+    assert "fenced_now=True" in gate["measured"] and "lift_memberships=1 lift_per_table=0" in gate["measured"]
     w.fence.fence.unfence("aurora")
     state = w.state()
     assert w.fence.writes("aurora") and state["fenced"] == ["aurora"]  # the controller cannot see a hand edit...
@@ -136,12 +140,12 @@ def test_a_fence_step_that_fails_outside_a_flip_is_repaired_by_a_later_tick(fenc
     assert repaired["ok"] and w.state()["fenced"] == ["aurora"] and not w.fence.writes("aurora"), repaired
 
 
-FENCE_OPERATIONS = ("check", "fence", "marker", "query", "unfence")
+FENCE_OPERATIONS = ("check", "fence", "marker", "query", "unfence", "settle")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("operation", "kind"), zip(FENCE_OPERATIONS, ("throttling", "5xx", "timeout", "throttling",
-                                                                      "5xx"), strict=True))
+                                                                      "5xx", "timeout"), strict=True))
 def test_one_failed_fence_call_leaves_one_writable_side_and_the_run_completes(monkeypatch, operation, kind):
     """Each of the fence function's operations fails once (the invocation itself: throttled, a 5xx, a timeout);
     the run still ends rolled back with exactly on-prem writable, nothing pending, every milestone kept."""

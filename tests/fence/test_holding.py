@@ -180,5 +180,7 @@ def test_the_dry_run_says_how_the_lift_will_run(server):
         a.execute("GRANT INSERT ON public.balances TO PUBLIC")
     lift = holding.fence().check("aurora")["lift"]
     assert lift["memberships"] == 2 and lift["per_table_grants"] == 1 and "PUBLIC" in lift["note"]  # owner, plain
+    holding.fence().fence("aurora")  # once fenced, the same from what the fence holds
+    assert holding.fence().check("aurora")["lift"] == lift
     lift = per_table.fence().check("aurora")["lift"]
     assert lift["memberships"] == 0 and lift["per_table_grants"] > EXTRA_TABLES and "CREATEROLE" in lift["note"]
