@@ -311,15 +311,22 @@ END $$;
 CREATE OR REPLACE FUNCTION {SCHEMA}.taking(allow text[], patterns text[])
 RETURNS TABLE (schema_name text, table_name text, grantee oid, role_name text, privilege text, holder text)
 LANGUAGE sql STABLE AS $$
-  SELECT t.schema_name, t.table_name, a.grantee, coalesce(ro.rolname, 'PUBLIC'), a.privilege_type,
-         CASE WHEN {SCHEMA}.holds(a.grantee) THEN {SCHEMA}.holder_name(a.grantee) END
-  FROM {SCHEMA}.migrated_tables(patterns) t
-  JOIN pg_class c ON c.oid = t.oid
-  CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
-  LEFT JOIN pg_roles ro ON ro.oid = a.grantee
-  WHERE a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
-    AND a.grantee NOT IN (SELECT oid FROM {SCHEMA}.allowed(allow))
-    AND coalesce(ro.rolname, 'PUBLIC') NOT IN (SELECT held.holder FROM {SCHEMA}.held)
+  WITH grants AS MATERIALIZED (
+    SELECT t.schema_name, t.table_name, a.grantee, a.privilege_type
+    FROM {SCHEMA}.migrated_tables(patterns) t
+    JOIN pg_class c ON c.oid = t.oid
+    CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
+    WHERE a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+      AND a.grantee NOT IN (SELECT oid FROM {SCHEMA}.allowed(allow))
+  ),
+  grantees AS MATERIALIZED (  -- once per grantee, not per grant
+    SELECT g.grantee, coalesce(ro.rolname, 'PUBLIC') AS role_name,
+           CASE WHEN {SCHEMA}.holds(g.grantee) THEN {SCHEMA}.holder_name(g.grantee) END AS holder
+    FROM (SELECT DISTINCT grants.grantee FROM grants) g LEFT JOIN pg_roles ro ON ro.oid = g.grantee
+    WHERE coalesce(ro.rolname, 'PUBLIC') NOT IN (SELECT held.holder FROM {SCHEMA}.held)
+  )
+  SELECT g.schema_name::text, g.table_name::text, g.grantee, e.role_name::text, g.privilege_type, e.holder
+  FROM grants g JOIN grantees e ON e.grantee = g.grantee
 $$;
 
 CREATE OR REPLACE FUNCTION {SCHEMA}.fence(allow text[], patterns text[])
