@@ -5,7 +5,7 @@ fence role the runbook creates (CREATEROLE included, as on Aurora). Prints, per 
 and the flip's and the rollback's write pauses split into their steps (close, marker, final positions, marker
 seen, sequence catch-up, lift), with the work done before and after each pause; asserts nothing.
 
-    .venv/bin/python bench/fence.py [--sizes 1000,5000,20000] [--sessions 20]
+    .venv/bin/python bench/fence.py [--sizes 1000,5000,20000] [--sessions 20] [--lag 0]
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def world(size: int, holding: bool = True):
     return Fence(connect, scope), sessions, dms, cluster, databases
 
 
-def measure(size: int, idle_sessions: int) -> None:
+def measure(size: int, idle_sessions: int, lag: float = 0.0) -> None:
     import psycopg
 
     started = time.perf_counter()
@@ -108,20 +108,14 @@ def measure(size: int, idle_sessions: int) -> None:
     synced = timed(t, "before the pause: sequence sync Aurora",
                    lambda: sequences.sync(aurora, ",".join(fence.scope.patterns), GAP, apply=True))
     token = f"bench-{size}"
+    carrying = replicate(cluster.dsn(databases["onprem"]), cluster.dsn(databases["aurora"]), token, lag)
     marked = fence.fence("onprem", token=token, close=True)
     steps = marked["steps_seconds"]
     t["before the pause: on-prem's sequences opened (same call)"] = steps["warm"]
     t["pause: close on-prem"] = steps["fence"]
     t["pause: marker committed on on-prem"] = steps["marker"]
-    t["pause: on-prem's final positions"] = steps["positions"]
-
-    def carry():
-        with psycopg.connect(cluster.dsn(databases["aurora"]), autocommit=True) as replicator:
-            replicator.execute("INSERT INTO public.cutover_marker (token, side, at) VALUES (%s, 'onprem', %s)",
-                               (token, marked["marker_at"]))
-        return fence.marker("aurora", token)
-
-    timed(t, "pause: marker seen on Aurora", carry)
+    t["pause: on-prem's final positions (replication carries the marker)"] = steps["positions"]
+    timed(t, "pause: marker seen on Aurora, after the call", lambda: seen(aurora, token, carrying))
     caught = timed(t, "pause: sequence catch-up Aurora",
                    lambda: sequences.catch_up(aurora, marked["positions"], synced.values, GAP))
     timed(t, "pause: lift Aurora", lambda: fence.unfence("aurora"))
@@ -133,12 +127,14 @@ def measure(size: int, idle_sessions: int) -> None:
     presynced = timed(t, "before the rollback pause: sequence sync on-prem", lambda: sequences.sync(
         onprem, ",".join(fence.scope.patterns), GAP, apply=True, floors=sequences.positions(aurora, ",".join(
             fence.scope.patterns))))
+    carrying = replicate(cluster.dsn(databases["aurora"]), cluster.dsn(databases["onprem"]), token + "-back", lag)
     back = fence.fence("aurora", token=token + "-back", close=True)
     steps = back["steps_seconds"]
     t["before the rollback pause: Aurora's sequences opened"] = steps["warm"]
     t["rollback pause: close Aurora"] = steps["fence"]
     t["rollback pause: marker committed on Aurora"] = steps["marker"]
     t["rollback pause: Aurora's final positions"] = steps["positions"]
+    timed(t, "rollback pause: marker seen on on-prem, after the call", lambda: seen(onprem, token + "-back", carrying))
     timed(t, "rollback pause: sequence catch-up on-prem",
           lambda: sequences.catch_up(onprem, back["positions"], presynced.values, GAP))
     timed(t, "rollback pause: lift on-prem", lambda: fence.unfence("onprem"))
@@ -147,14 +143,47 @@ def measure(size: int, idle_sessions: int) -> None:
         session.close()
     print(f"\n{size:,} tables (built in {built:.0f} s), {idle_sessions} idle application sessions on on-prem, "
           f"{marked['sessions_ended']} ended by the close; {synced.sequences:,} sequences, {synced.moved:,} set before "
-          f"the pause, {caught['moved']} caught up inside it")
+          f"the pause, {caught['moved']} caught up inside it; markers carried {lag:g} s after their commit")
     for name, seconds in t.items():
-        print(f"  {name:<58} {seconds:>7.2f} s")
+        print(f"  {name:<66} {seconds:>7.2f} s")
     print("  largest answer of a parity statement, per side (the Data API's limit is 1 MB, Lambda's 6 MB): "
           + ", ".join(f"{name} {size / 1024:.0f} KiB" for name, size in answers.items()))
-    print(f"  {'write pause (close to lift; Route 53 adds <1 s)':<58} {pause:>7.2f} s")
-    print(f"  {'rollback pause (close to lift; Route 53 adds <1 s)':<58} {rollback:>7.2f} s")
+    print(f"  {'write pause (close to lift; Route 53 adds <1 s)':<66} {pause:>7.2f} s")
+    print(f"  {'rollback pause (close to lift; Route 53 adds <1 s)':<66} {rollback:>7.2f} s")
     del dms
+
+
+def replicate(source: str, target: str, token: str, lag: float):
+    """The stand-in for DMS: a thread that copies the marker row `token` from `source` to `target` `lag` seconds
+    after it is committed (as the administrator, who is on the allowlist, so the close leaves it running)."""
+    import threading
+
+    import psycopg
+
+    def carry() -> None:
+        with psycopg.connect(source, autocommit=True) as src, psycopg.connect(target, autocommit=True) as dst:
+            while True:
+                row = src.execute("SELECT side, at FROM public.cutover_marker WHERE token = %s", (token,)).fetchone()
+                if row:
+                    time.sleep(lag)
+                    dst.execute("INSERT INTO public.cutover_marker (token, side, at) VALUES (%s, %s, %s)",
+                                (token, *row))
+                    return
+                time.sleep(0.005)
+
+    thread = threading.Thread(target=carry, daemon=True)
+    thread.start()
+    return thread
+
+
+def seen(query, token: str, carrying) -> None:
+    """The marker on the side about to open, polled as the controller does after the fence call returns."""
+    from shared import sql as shared_sql
+
+    while not query(shared_sql.marker_seen("public.cutover_marker"), token=token):
+        if not carrying.is_alive():
+            raise RuntimeError(f"the marker {token} was not carried")
+        time.sleep(0.005)
 
 
 def parity_figures(t: dict, fence, aurora_admin: str) -> dict[str, int]:
@@ -190,9 +219,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000,20000")
     parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--lag", type=float, default=0.0,
+                        help="seconds the stand-in replicator waits before carrying a marker (DMS's apply lag)")
     args = parser.parse_args()
     for size in (int(s) for s in args.sizes.split(",")):
-        measure(size, args.sessions)
+        measure(size, args.sessions, args.lag)
 
 
 if __name__ == "__main__":
