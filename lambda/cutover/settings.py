@@ -32,11 +32,11 @@ FLIP_MODES = ("fenced", "drain")  # fenced: the databases decide who may write; 
 INSYNC_WAIT_SECONDS = 90
 CALLS_BUDGET_SECONDS = 30
 # The fenced flip adds its catch-up (at most LIMITS' 300 s), the fence function's calls (a dry run of each side
-# among the gates, then fence, fence, lift: each bounded by the function's timeout, FENCE_CALL_SECONDS) and the
-# paged sequence sync (about 40 s at 20,000 tables). The timeout covers the longest configuration: 840 s of
-# Lambda's 900.
+# among the gates, then fence, fence, lift, and the settle after the names moved: each bounded by the function's
+# timeout, FENCE_CALL_SECONDS) and the paged sequence sync (about 40 s at 20,000 tables). The timeout covers the
+# longest configuration: 900 s, Lambda's longest, so whatever a flip adds must take as much out.
 FENCE_CALL_SECONDS = 60
-FENCE_CALLS_PER_FLIP = 5
+FENCE_CALLS_PER_FLIP = 6
 # Parity (shared.parity) adds one summary per side, each statement bounded by shared.parity.STATEMENT_SECONDS; the
 # listing and naming run only when the summaries differ, and then the flip is refused and nothing else runs.
 PARITY_CALL_SECONDS = 30
