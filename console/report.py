@@ -148,7 +148,8 @@ def markdown(report: dict) -> str:
     flip = (report.get("fences") or {}).get("last_flip") or {}
     if flip:
         lines.append(f"- Last fenced {flip.get('direction')}: write pause {flip.get('write_pause_seconds')} s, fenced at "
-                     f"{flip.get('fenced_at')}, marker {flip.get('marker_at')}, catch-up {flip.get('caught_up_seconds')} s")
+                     f"{flip.get('fenced_at')}, marker {flip.get('marker_at')}, catch-up {flip.get('caught_up_seconds')} s, "
+                     f"fence function steps {json.dumps(flip.get('fence_steps_seconds'), sort_keys=True)}")
     lines.append(f"- Milestones: {json.dumps(report['milestones'], sort_keys=True)}")
     lines += ["", "## Gates as measured now", ""]
     lines += [f"- {'ok' if g['ok'] else 'FAILING'}: {g['name']} ({g['measured']})" for g in report["gates_now"]]

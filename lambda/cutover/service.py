@@ -129,9 +129,11 @@ def _flip_measured(state: State, notice: Notify) -> str:
     flip = state.flip or {}
     if notice.subject not in ("Cutover complete", "Rolled back to on-prem") or "write_pause_seconds" not in flip:
         return ""
+    steps = ", ".join(f"{name} {seconds} s" for name, seconds in (flip.get("fence_steps_seconds") or {}).items()
+                      if name != "warm")  # the warm read is before the close: not in the pause
     return (f"\nwrite pause: {flip['write_pause_seconds']} s from the fence ({flip.get('fenced_at')}) to the Route 53 "
-            f"change; catch-up {flip.get('caught_up_seconds')} s; application sessions ended: "
-            f"{flip.get('sessions_ended')}")
+            f"change; in the fence function: {steps or 'not measured'}; catch-up {flip.get('caught_up_seconds')} s; "
+            f"application sessions ended: {flip.get('sessions_ended')}")
 
 
 def utc_now() -> datetime:

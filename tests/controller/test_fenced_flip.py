@@ -43,6 +43,9 @@ def test_readers_then_a_fenced_flip_a_fenced_rollback_and_a_flip_again(fenced):
     print(f"\nwrite pause (fence to Route 53 change accepted), emulated end to end: {pause:.3f} s")
     complete = next(n for n in w.notices(bodies=True) if n.startswith("Cutover complete"))
     assert f"write pause: {pause} s" in complete
+    steps = state["flip"]["fence_steps_seconds"]  # timed by the fence function; the warm read precedes the close
+    assert set(steps) == {"warm", "fence", "marker", "positions"}
+    assert f"in the fence function: fence {steps['fence']} s, marker {steps['marker']} s, positions" in complete
     w.validation_clean(pending=1)
     status = w.handle({"command": "status"})
     assert status["fences"]["fenced"] == ["onprem"] and status["fences"]["expected"] == ["onprem"]
@@ -307,3 +310,26 @@ def test_the_write_pause_is_read_from_the_flips_own_checkpointed_fence():
     assert "write_pause_seconds" not in logic.completed(abandoned, to_aurora, now=later).flip
     unfenced = State(flip={"token": "flip-9", "direction": "to-aurora"})
     assert "write_pause_seconds" not in logic.completed(unfenced, to_aurora, now=later).flip
+
+
+def test_the_write_pause_starts_at_the_close_not_at_the_read_before_it(fenced, monkeypatch):
+    """The fence call first reads every sequence while writes still flow; the pause is timed from the close, so a
+    slow read there (held here for 5 s) is not counted in it, and the read's time is recorded beside it."""
+    import time
+
+    from shared import sequences
+
+    w = fenced
+    run_reader_canary(w)
+    read = sequences.read_positions
+
+    def slow_before_the_close(query, schemas, names=None):
+        if names is None:  # the named read: the one before the close (the final read is by oid)
+            time.sleep(5)
+        return read(query, schemas, names)
+
+    monkeypatch.setattr(sequences, "read_positions", slow_before_the_close)
+    result = flip(w, reason="CHG-5 flip")
+    assert result["ok"] and result["phase"] == "cut-over", result
+    recorded = w.state()["flip"]
+    assert recorded["fence_steps_seconds"]["warm"] >= 5 and 0 < recorded["write_pause_seconds"] < 5, recorded
