@@ -34,7 +34,7 @@ import re
 from shared import sql as shared_sql
 
 VERSION = 6  # the setup's version: it runs again only when this changes
-GRANT_BATCH = 1000  # tables one GRANT names when a fence is lifted
+GRANT_BATCH = 1000  # tables one GRANT or REVOKE names (the fence, the lift table by table, the settle)
 SAMPLE = 10  # names a refusal or a measurement carries at most
 QUERY_LOCK_TIMEOUT_SECONDS = 5  # a named query (a sync page, a parity question) waits no longer on a lock
 END_SESSIONS_BOUND_SECONDS = 10  # ending sessions: past this, the fence is refused and the side reopened
